@@ -1,0 +1,65 @@
+"""The hls4ml layer a folded binary/ternary block becomes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hls4ml.model.layers import Layer
+from hls4ml.model.types import IntegerPrecisionType
+
+from hlsbinary.hls4ml_plugin.hardware import hardware_thresholds, output_type, pack_masks, plan
+from hlsbinary.hls4ml_plugin.types import to_hls4ml
+from hlsbinary.ir import AffineStage, ThresholdStage
+
+
+class BinaryThresholdDense(Layer):
+    """Dense layer with {-1,+1} or {-1,0,+1} weights and a threshold, affine or integer-score output.
+
+    Attributes: ``ir`` (:class:`hlsbinary.ir.BinaryDense`) and ``is_model_output``.  Every precision
+    is derived from the IR; the hls4ml configuration's precisions for the folded Keras layers are ignored
+    because any other choice could wrap or round.
+    """
+
+    def initialize(self):
+        ir = self.get_attr('ir')
+        kp = plan(ir)
+        self.set_attr('n_in', ir.n_in)
+        self.set_attr('n_out', ir.n_out)
+        out_t, base, step = output_type(ir, self.get_attr('is_model_output', False))
+        self.set_attr('level_base', base)
+        self.set_attr('level_step', step)
+        self.add_output_variable([ir.n_out], precision=to_hls4ml(out_t))
+        word = IntegerPrecisionType(32, signed=False)
+        wpos, wneg = pack_masks(ir.weights)
+        self.add_weights_variable('wpos', var_name='wp{index}', type_name='word{index}_t', precision=word, data=wpos)
+        self.add_weights_variable('wneg', var_name='wn{index}', type_name='word{index}_t', precision=word, data=wneg)
+        if isinstance(ir.output, ThresholdStage):
+            thr = hardware_thresholds(ir).astype(np.int64)
+            self.set_attr('n_thr', thr.shape[1])
+            self.add_weights_variable(
+                'thresholds',
+                var_name='t{index}',
+                type_name='threshold{index}_t',
+                precision=IntegerPrecisionType(kp.threshold_width, signed=True),
+                data=thr.reshape(-1),
+            )
+            self.add_weights_variable(
+                'flip',
+                var_name='f{index}',
+                type_name='flip{index}_t',
+                precision=IntegerPrecisionType(1, signed=False),
+                data=ir.output.decreasing.astype(np.int64),
+            )
+        elif isinstance(ir.output, AffineStage):
+            stage = ir.output
+            for name, ints in (('scale', stage.scale), ('offset', stage.offset)):
+                width = max(2, int(np.max(np.abs(ints))).bit_length() + 1)
+                from hls4ml.model.types import FixedPrecisionType
+
+                precision = FixedPrecisionType(width=width, integer=width - stage.frac, signed=True)
+                self.add_weights_variable(
+                    name,
+                    var_name=f'{name[0]}{{index}}',
+                    type_name=f'{name}{{index}}_t',
+                    precision=precision,
+                    data=np.ldexp(ints.astype(np.float64), -stage.frac),
+                )

@@ -1,0 +1,84 @@
+"""``str.format`` templates of the :class:`BinaryThresholdDense` config struct and function call."""
+
+from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
+
+from hlsbinary.hls4ml_plugin.hardware import plan
+from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
+from hlsbinary.ir import AffineStage, ThresholdStage
+
+config_template = """struct config{index} {{
+    static const unsigned n_in = {n_in};
+    static const unsigned n_out = {n_out};
+    static const unsigned n_words = {n_words};
+    static const unsigned n_thr = {n_thr};
+    static const bool popcount = {popcount};
+    static const int level_base = {level_base};
+    static const int level_step = {level_step};
+    typedef {path_t} path_t;
+    typedef {accum_t} accum_t;
+    typedef {score_t} score_t;
+    typedef ap_int<{compare_width}> compare_t;
+    typedef {word_t} word_t;
+    typedef {threshold_t} threshold_t;
+    typedef {flip_t} flip_t;
+    typedef {scale_t} scale_t;
+    typedef {offset_t} offset_t;
+    typedef {product_t} product_t;
+}};\n"""
+
+include_list = ['nnet_utils/nnet_binary_dense.h']
+
+
+def _kernel(node) -> str:
+    output = node.get_attr('ir').output
+    if isinstance(output, ThresholdStage):
+        return 'threshold'
+    if isinstance(output, AffineStage):
+        return 'affine'
+    return 'scores'
+
+
+class BinaryThresholdDenseConfigTemplate(LayerConfigTemplate):
+    def __init__(self):
+        super().__init__(BinaryThresholdDense)
+        self.template = config_template
+
+    def format(self, node):
+        params = self._default_config_params(node)
+        ir = node.get_attr('ir')
+        kp = plan(ir)
+        params['n_words'] = kp.n_words
+        params['n_thr'] = node.get_attr('n_thr', 0)
+        params['popcount'] = 'true' if kp.popcount else 'false'
+        params['path_t'] = 'ap_uint<1>' if kp.popcount else 'void'
+        params['accum_t'] = kp.accum.hls()
+        params['score_t'] = kp.score.hls()
+        params['compare_width'] = kp.compare_width
+        params['word_t'] = node.get_weights('wpos').type.name
+        unused = 'ap_uint<1>'
+        params['threshold_t'] = node.get_weights('thresholds').type.name if 'thresholds' in node.weights else unused
+        params['flip_t'] = node.get_weights('flip').type.name if 'flip' in node.weights else unused
+        if isinstance(ir.output, AffineStage):
+            scale_t = node.get_weights('scale').type
+            params['scale_t'] = scale_t.name
+            params['offset_t'] = node.get_weights('offset').type.name
+            width = scale_t.precision.width + kp.score.width
+            params['product_t'] = f'ap_fixed<{width},{width - ir.output.frac}>'
+        else:
+            params['scale_t'] = params['offset_t'] = params['product_t'] = unused
+        return self.template.format(**params)
+
+
+class BinaryThresholdDenseFunctionTemplate(FunctionCallTemplate):
+    def __init__(self):
+        super().__init__(BinaryThresholdDense, include_header=include_list)
+
+    def format(self, node):
+        params = self._default_function_params(node)
+        kernel = _kernel(node)
+        args = ['wpos', 'wneg'] + {'threshold': ['thresholds', 'flip'], 'affine': ['scale', 'offset'], 'scores': []}[kernel]
+        weights = ', '.join(node.get_weights(name).name for name in args)
+        return (
+            f'nnet::binary_dense_{kernel}<{params["input_t"]}, {params["output_t"]}, {params["config"]}>'
+            f'({params["input"]}, {params["output"]}, {weights});'
+        )
