@@ -118,7 +118,7 @@ inline typename CONFIG_T::score_t hlsb_score(const data_T data[CONFIG_T::n_in], 
     typedef typename CONFIG_T::path_t path_t;
     typename CONFIG_T::accum_t acc = hlsb_accumulate<data_T, CONFIG_T>(data, wpos, wneg, j, (const path_t *)0);
     if (CONFIG_T::popcount) {
-        typename CONFIG_T::score_t s = 2 * hlsb_as_int(acc) - CONFIG_T::n_in;
+        typename CONFIG_T::score_t s = (hlsb_as_int(acc) << 1) - CONFIG_T::n_in; // acc = 2p - n
         return s;
     }
     return hlsb_as_int(acc);
@@ -149,7 +149,10 @@ Neurons:
             bool hit = flip[j] ? (a <= t) : (a >= t);
             count += hit;
         }
-        res[j] = CONFIG_T::level_base + CONFIG_T::level_step * count;
+        ap_int<hlsb_ubits(CONFIG_T::n_thr) + 2> level = count;
+        if (CONFIG_T::level_step == 2)
+            level = level << 1;
+        res[j] = level + CONFIG_T::level_base;
     }
 }
 
