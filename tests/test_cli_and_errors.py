@@ -1,0 +1,108 @@
+"""Config-file conversion through both CLIs, and the errors bad input gets."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+tf = pytest.importorskip('tensorflow', reason='conversion needs the qkeras extra (TensorFlow + QKeras)')
+
+from qkeras import QActivation, QDense, binary, quantized_relu  # noqa: E402
+from tensorflow.keras.layers import Input  # noqa: E402
+from tensorflow.keras.models import Model  # noqa: E402
+
+from hlsbinary.config import ConfigError, load_config  # noqa: E402
+from hlsbinary.frontend.qkeras import UnsupportedModelError, read_network  # noqa: E402
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture(scope='module')
+def jets_model(tmp_path_factory):
+    from hlsbinary.zoo import build_all
+
+    return build_all(tmp_path_factory.mktemp('models'), ['jets_binary_64_32_32'])[0]
+
+
+def _config(tmp_path, model_path, extra=''):
+    text = (ROOT / 'configs' / 'jets_binary_64_32_32.yml').read_text()
+    text = text.replace('models/jets_binary_64_32_32.h5', str(model_path))
+    text = text.replace('hls_projects/jets_binary_64_32_32', str(tmp_path / 'prj'))
+    path = tmp_path / 'config.yml'
+    path.write_text(text + extra)
+    return path
+
+
+def test_hls4ml_cli_converts_shipped_config(tmp_path, jets_model):
+    # A plain `hls4ml convert`: the plugin and the QKeras objects must load with no import of ours.
+    cfg = _config(tmp_path, jets_model)
+    hls4ml_cli = Path(sys.executable).parent / 'hls4ml'
+    subprocess.run([str(hls4ml_cli), 'convert', '-c', str(cfg)], check=True, capture_output=True, cwd=tmp_path)
+    code = (tmp_path / 'prj' / 'firmware' / 'myproject.cpp').read_text()
+    assert code.count('nnet::binary_dense_threshold') == 3 and 'nnet::binary_dense_affine' in code
+
+
+def test_hlsbinary_cli_converts_and_reports(tmp_path, jets_model):
+    cfg = _config(tmp_path, jets_model)
+    out = subprocess.run(
+        [sys.executable, '-m', 'hlsbinary.cli', 'convert', '-c', str(cfg)], check=True, capture_output=True, text=True
+    )
+    assert f'HLS project written to {tmp_path / "prj"}' in out.stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.prj-')]  # no staging folder left behind
+
+
+def test_kerash5_key_works_in_hlsbinary(tmp_path, jets_model):
+    cfg = _config(tmp_path, jets_model)
+    cfg.write_text(cfg.read_text().replace('KerasModel:', 'KerasH5:'))
+    from hlsbinary.config import convert
+
+    hls_model, target = convert(cfg)
+    assert (target / 'firmware' / 'myproject.cpp').exists()
+
+
+def test_unknown_key_is_named(tmp_path, jets_model):
+    cfg = _config(tmp_path, jets_model, extra='OutpuDir: typo\n')
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['OutpuDir'\]"):
+        load_config(cfg)
+    out = subprocess.run([sys.executable, '-m', 'hlsbinary.cli', 'convert', '-c', str(cfg)], capture_output=True, text=True)
+    assert out.returncode == 2 and 'OutpuDir' in out.stderr
+
+
+def test_failed_conversion_leaves_nothing_behind(tmp_path, jets_model):
+    cfg = _config(tmp_path, jets_model)
+    cfg.write_text(cfg.read_text().replace('Backend: VitisBinary', 'Backend: NoSuchBackend'))
+    from hlsbinary.config import convert
+
+    with pytest.raises(Exception):  # noqa: B017 - hls4ml's own error for an unknown backend
+        convert(cfg)
+    assert not (tmp_path / 'prj').exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.prj-')]
+
+
+def test_unsupported_activation_names_layer_and_alternatives():
+    inp = Input((8,))
+    x = QDense(4, kernel_quantizer=binary(), name='fc')(inp)
+    x = QActivation(quantized_relu(3), name='relu3')(x)
+    with pytest.raises(UnsupportedModelError, match=r"relu3.*quantized_relu.*Supported: binary_tanh"):
+        read_network(Model(inp, x))
+
+
+def test_non_power_of_two_alpha_is_refused():
+    inp = Input((8,))
+    x = QDense(4, kernel_quantizer=binary(alpha=0.7), name='fc')(inp)
+    with pytest.raises(UnsupportedModelError, match=r"'fc'.*(not a power of two|per-channel scale).*(Use alpha=1|Supported)"):
+        read_network(Model(inp, x))
+
+
+def test_plugin_error_names_layer(tmp_path):
+    import hls4ml
+
+    inp = Input((8,), name='x')
+    x = QDense(4, kernel_quantizer=binary(alpha=0.7), name='fc')(inp)
+    model = Model(inp, x)
+    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
+    with pytest.raises(ValueError, match=r"'fc'.*power of two"):
+        hls4ml.converters.convert_from_keras_model(model, hls_config=config, backend='VitisBinary', output_dir=str(tmp_path))
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -1,0 +1,72 @@
+"""Registration through the entry point, idempotence, and the generated code's DSP-freedom."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEADER = Path(__file__).parents[1] / 'hlsbinary' / 'hls4ml_plugin' / 'nnet_utils' / 'nnet_binary_dense.h'
+
+
+@pytest.mark.parametrize(
+    'code',
+    [
+        'import hls4ml; import hlsbinary',
+        'import hlsbinary; import hls4ml',
+    ],
+)
+def test_backends_registered_by_plain_import(code):
+    probe = code + "; from hls4ml.backends import get_available_backends as g; print(sorted(g()))"
+    out = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True)
+    assert 'vivadobinary' in out.stdout and 'vitisbinary' in out.stdout
+    assert 'WARNING' not in out.stdout, out.stdout  # hls4ml prints plugin failures as warnings
+
+
+def test_register_twice_is_harmless():
+    import hls4ml  # noqa: F401
+
+    from hlsbinary.hls4ml_plugin import register
+
+    register()
+    register()
+    from hls4ml.backends import get_backend
+
+    assert type(get_backend('VitisBinary')).__name__ == 'VitisBinaryBackend'
+
+
+def test_import_hlsbinary_stays_light():
+    code = 'import sys, hlsbinary, hlsbinary.emulator; print("tensorflow" in sys.modules)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == 'False'
+
+
+def _function_bodies(source, names):
+    bodies = {}
+    for name in names:
+        start = source.index(name)
+        depth, i = 0, source.index('{', start)
+        begin = i
+        while True:
+            depth += source[i] == '{'
+            depth -= source[i] == '}'
+            i += 1
+            if depth == 0:
+                break
+        bodies[name] = source[begin:i]
+    return bodies
+
+
+def test_binary_kernels_have_no_multiplication_and_bind_adders_to_fabric():
+    source = HEADER.read_text()
+    datapath = ['struct hlsb_popcount', 'struct hlsb_addsub', 'void binary_dense_threshold', 'void binary_dense_scores']
+    for name, body in _function_bodies(source, datapath).items():
+        # Array indices and bit ranges are compile-time constants once unrolled; strip them, then look for '*'.
+        code = re.sub(r'//.*', '', body)
+        code = re.sub(r'\[[^\]]*\]|range\([^)]*\)|<[^<>;]*>', '', code)
+        code = re.sub(r'\(const [\w: ]+\*\)0|\bconst\s+\w+\s*\*\w*', '', code)
+        assert '*' not in code, f'multiplication in {name}: {code}'
+    assert 'BIND_OP variable = var op = add impl = fabric' in source
+    assert 'core = AddSub' in source
+    assert source.count('HLSB_FABRIC_ADD(s)') == 2  # both trees
