@@ -44,10 +44,12 @@ def load_config(path: str | Path) -> dict:
     if not sources:
         raise ConfigError(f'{path}: no model given: set KerasModel (a saved model), KerasH5, or KerasJson + KerasH5.')
     if config.get('IOType', 'io_parallel') != 'io_parallel':
-        raise ConfigError(f"{path}: IOType {config['IOType']!r} is not supported by the binary layers; use io_parallel.")
+        raise ConfigError(f'{path}: IOType {config["IOType"]!r} is not supported by the binary layers; use io_parallel.')
     for key in sources:
         if not Path(config[key]).exists():
-            raise ConfigError(f'{path}: {key} file {config[key]!r} does not exist (run `hlsbinary models build` for the zoo).')
+            raise ConfigError(
+                f'{path}: {key} file {config[key]!r} does not exist (run `hlsbinary models build` for the zoo).'
+            )
     hls = config.setdefault('HLSConfig', {})
     model_cfg = hls.setdefault('Model', {})
     model_cfg.setdefault('Precision', 'fixed<16,6>')

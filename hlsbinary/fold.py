@@ -58,7 +58,6 @@ def find_thresholds(
     """
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
-    n_out = lo.shape[0]
     ends = value_fn(np.stack([lo, hi]))
     decreasing = ends[1] < ends[0]
     # Search on u = acc (increasing) or u = -acc (decreasing): g(u) is then non-decreasing.

@@ -34,7 +34,9 @@ def build(name: str, seed: int = 0):
     inp = Input((n_in,), name='inputs')
     x = inp
     for i, width in enumerate(widths):
-        x = QDense(width, kernel_quantizer=quantizer(), use_bias=False, name=f'fc{i + 1}' if i < len(widths) - 1 else 'output')(x)
+        x = QDense(
+            width, kernel_quantizer=quantizer(), use_bias=False, name=f'fc{i + 1}' if i < len(widths) - 1 else 'output'
+        )(x)
         x = BatchNormalization(name=f'bn{i + 1}' if i < len(widths) - 1 else 'bn_output')(x)
         if i < len(widths) - 1:
             x = QActivation(act, name=f'act{i + 1}')(x)

@@ -93,7 +93,9 @@ def test_quantized_bits_first_layer_left_to_hls4ml(outdir, rng):
     # A quantized_bits first layer followed by a linear binary block: the first layer stays on the
     # parent's path; our block reads its fixed-point output precision.
     inp = Input((8,), name='inp')
-    x = QDense(12, kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1), name='q0')(inp)
+    x = QDense(12, kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1), name='q0')(
+        inp
+    )
     x = QDense(4, kernel_quantizer=binary(), name='out')(x)
     model = Model(inp, x, name='qbits_first')
     randomize(model, rng)

@@ -85,14 +85,16 @@ def test_unsupported_activation_names_layer_and_alternatives():
     inp = Input((8,))
     x = QDense(4, kernel_quantizer=binary(), name='fc')(inp)
     x = QActivation(quantized_relu(3), name='relu3')(x)
-    with pytest.raises(UnsupportedModelError, match=r"relu3.*quantized_relu.*Supported: binary_tanh"):
+    with pytest.raises(UnsupportedModelError, match=r'relu3.*quantized_relu.*Supported: binary_tanh'):
         read_network(Model(inp, x))
 
 
 def test_non_power_of_two_alpha_is_refused():
     inp = Input((8,))
     x = QDense(4, kernel_quantizer=binary(alpha=0.7), name='fc')(inp)
-    with pytest.raises(UnsupportedModelError, match=r"'fc'.*(not a power of two|per-channel scale).*(Use alpha=1|Supported)"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"'fc'.*(not a power of two|per-channel scale).*(Use alpha=1|Supported)"
+    ):
         read_network(Model(inp, x))
 
 

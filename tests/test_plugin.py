@@ -18,7 +18,7 @@ HEADER = Path(__file__).parents[1] / 'hlsbinary' / 'hls4ml_plugin' / 'nnet_utils
     ],
 )
 def test_backends_registered_by_plain_import(code):
-    probe = code + "; from hls4ml.backends import get_available_backends as g; print(sorted(g()))"
+    probe = code + '; from hls4ml.backends import get_available_backends as g; print(sorted(g()))'
     out = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True)
     assert 'vivadobinary' in out.stdout and 'vitisbinary' in out.stdout
     assert 'WARNING' not in out.stdout, out.stdout  # hls4ml prints plugin failures as warnings

@@ -83,11 +83,13 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     nodes = [n for n in hls_model.graph.values() if isinstance(n, BinaryThresholdDense)]
     assert nodes, 'no layer was converted by the plugin'
     network = hlsbinary.read_network(
-        model, input_precision=input_precision or 'fixed<16,6>', integer_scores=bool((hls_overrides or {}).get('IntegerScores'))
+        model,
+        input_precision=input_precision or 'fixed<16,6>',
+        integer_scores=bool((hls_overrides or {}).get('IntegerScores')),
     )
     y_emu, emu_trace = hlsbinary.emulate(network, X, trace=True)
     keras = keras_outputs(model, [n.get_attr('ir').keras_layers[-1] for n in nodes], X)
-    for node, k in zip(nodes, keras):
+    for node, k in zip(nodes, keras, strict=True):
         ir = node.get_attr('ir')
         h = trace[node.name].reshape(k.shape)
         is_output = node.get_attr('is_model_output')

@@ -20,8 +20,12 @@ from hlsbinary.ir import BinaryDense, Encoding, FixedType, Network
 BINARY_LEVELS = (-1, 1)
 TERNARY_LEVELS = (-1, 0, 1)
 FLOAT32_EXACT = 1 << 24  # integers up to this magnitude are exact in float32
-SUPPORTED_WEIGHT_QUANTIZERS = 'binary(), binary(alpha=1 | power of two), ternary(), ternary(alpha=1 | power of two), stochastic_*'
-SUPPORTED_ACTIVATIONS = 'binary_tanh, ternary_tanh, binary(), ternary(threshold=...), stochastic_binary(), stochastic_ternary()'
+SUPPORTED_WEIGHT_QUANTIZERS = (
+    'binary(), binary(alpha=1 | power of two), ternary(), ternary(alpha=1 | power of two), stochastic_*'
+)
+SUPPORTED_ACTIVATIONS = (
+    'binary_tanh, ternary_tanh, binary(), ternary(threshold=...), stochastic_binary(), stochastic_ternary()'
+)
 
 
 class UnsupportedModelError(ValueError):
@@ -64,7 +68,9 @@ def activation_levels(q, where: str) -> tuple[int, ...] | None:
         return None
     if 'binary' in name:
         if getattr(q, 'use_01', False):
-            raise UnsupportedModelError(f'{where}: binary(use_01=True) activations are not supported; use binary() or binary_tanh')
+            raise UnsupportedModelError(
+                f'{where}: binary(use_01=True) activations are not supported; use binary() or binary_tanh'
+            )
         return BINARY_LEVELS
     if 'ternary' in name:
         return TERNARY_LEVELS
@@ -116,7 +122,7 @@ def quantized_kernel(dense) -> tuple[np.ndarray, np.ndarray]:
     mantissa, _ = np.frexp(alpha)
     if not np.all(mantissa == 0.5):
         raise UnsupportedModelError(
-            f'{where}: scale alpha={alpha[mantissa != 0.5][:3]} is not a power of two, so QKeras\'s float sums cannot '
+            f"{where}: scale alpha={alpha[mantissa != 0.5][:3]} is not a power of two, so QKeras's float sums cannot "
             "be reproduced exactly. Use alpha=1, alpha='auto_po2' (the default) or a power of two."
         )
     return w.astype(np.int8), alpha
@@ -144,13 +150,13 @@ def fold_block(
     block = block_layers(model, dense)
     w, alpha = quantized_kernel(dense)
     bias = _bias(dense)
-    lsb = 1.0 if input_encoding is not Encoding.FIXED else 2.0 ** -input_type.frac
+    lsb = 1.0 if input_encoding is not Encoding.FIXED else 2.0**-input_type.frac
     step = (alpha * lsb).astype(np.float32)  # exact: powers of two
     x_range = (-1, 1) if input_encoding is not Encoding.FIXED else input_type.int_range
     lo, hi = accumulator_range(w, x_range)
     if max(-lo.min(), hi.max()) >= FLOAT32_EXACT:
         warnings.warn(
-            f'layer {dense.name!r}: sums reach {max(-lo.min(), hi.max())} input LSBs, beyond float32\'s exact integers; '
+            f"layer {dense.name!r}: sums reach {max(-lo.min(), hi.max())} input LSBs, beyond float32's exact integers; "
             'QKeras rounds them in float32 while the firmware sums exactly. Narrow the input precision.',
             stacklevel=2,
         )
