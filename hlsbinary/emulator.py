@@ -10,24 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 from hlsbinary.fold import accumulator_range, apply_affine, multithreshold, quantize_input
-from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, BinaryDense, Network, ThresholdStage
 
 DEFAULT_BATCH = 65536
 
 
-def _accumulate(x: np.ndarray, layer: BinaryDense) -> np.ndarray:
+def exact_weights(layer: BinaryDense) -> np.ndarray:
+    """The weights in the narrowest float type whose matrix products are exact for this layer's inputs."""
     lo, hi = accumulator_range(layer.weights, layer.input_range)
     bound = max(-int(lo.min()), int(hi.max()))
-    dtype = np.float32 if bound < (1 << 24) else np.float64
     if bound >= (1 << 53):
         raise OverflowError(f'layer {layer.name!r}: accumulator bound {bound} exceeds float64 integers')
-    acc = x.astype(dtype, copy=False) @ layer.weights.astype(dtype)
-    return acc.astype(np.int64)
+    return layer.weights.astype(np.float32 if bound < (1 << 24) else np.float64)
 
 
-def layer_outputs(x_int: np.ndarray, layer: BinaryDense) -> tuple[np.ndarray, np.ndarray]:
-    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary)."""
-    acc = _accumulate(x_int, layer)
+def layer_outputs(x_int: np.ndarray, layer: BinaryDense, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary).
+
+    ``weights`` is :func:`exact_weights` of the layer, computed once by callers that stream batches.
+    """
+    w = exact_weights(layer) if weights is None else weights
+    acc = (x_int.astype(w.dtype, copy=False) @ w).astype(np.int64)
     if isinstance(layer.output, ThresholdStage):
         out = multithreshold(acc, layer.output)
     elif isinstance(layer.output, AffineStage):
@@ -47,10 +50,11 @@ def emulate_network(network: Network, X: np.ndarray, batch_size: int = DEFAULT_B
     X = np.asarray(X)
     X = X.reshape(X.shape[0], -1)
     outs, traces = [], {layer.name: [] for layer in network.layers}
+    weights = [exact_weights(layer) for layer in network.layers]  # once, not per batch
     for start in range(0, X.shape[0], batch_size):
         x = quantize_input(X[start : start + batch_size], network.input_type)
-        for layer in network.layers:
-            _, x = layer_outputs(x, layer)
+        for layer, w in zip(network.layers, weights, strict=True):
+            _, x = layer_outputs(x, layer, w)
             if trace:
                 traces[layer.name].append(x)
         outs.append(x)
@@ -76,4 +80,4 @@ def emulate(model, X: np.ndarray, input_precision: str | None = None, batch_size
     return emulate_network(model, X, batch_size=batch_size, trace=trace)
 
 
-__all__ = ['emulate', 'emulate_network', 'layer_outputs', 'Encoding']
+__all__ = ['emulate', 'emulate_network', 'exact_weights', 'layer_outputs']

@@ -205,12 +205,6 @@ def _check_levels(value_fn, lo, hi, levels, name):
         )
 
 
-def _input_fixed_type(model, default: FixedType | None) -> FixedType:
-    if default is not None:
-        return default
-    return FixedType(16, 6, True)
-
-
 def read_network(model, input_type: FixedType | None = None, integer_scores: bool = False) -> Network:
     """Read a QKeras model that is a plain chain of binary/ternary blocks into a :class:`Network`.
 
@@ -220,7 +214,7 @@ def read_network(model, input_type: FixedType | None = None, integer_scores: boo
     from hlsbinary.frontend.keras_objects import register_keras_objects
 
     register_keras_objects()
-    input_type = _input_fixed_type(model, input_type)
+    input_type = input_type or FixedType(16, 6, True)  # hls4ml's default precision
     layers = []
     consumed: set[str] = set()
     encoding, ftype = Encoding.FIXED, input_type

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from hls4ml.model.layers import Layer
-from hls4ml.model.types import IntegerPrecisionType
+from hls4ml.model.types import FixedPrecisionType, IntegerPrecisionType
 
 from hlsbinary.hls4ml_plugin.hardware import hardware_thresholds, output_type, pack_masks, plan
 from hlsbinary.hls4ml_plugin.types import to_hls4ml
@@ -53,8 +53,6 @@ class BinaryThresholdDense(Layer):
             stage = ir.output
             for name, ints in (('scale', stage.scale), ('offset', stage.offset)):
                 width = max(2, int(np.max(np.abs(ints))).bit_length() + 1)
-                from hls4ml.model.types import FixedPrecisionType
-
                 precision = FixedPrecisionType(width=width, integer=width - stage.frac, signed=True)
                 self.add_weights_variable(
                     name,
