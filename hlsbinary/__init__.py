@@ -1,18 +1,13 @@
 """hlsbinary: bit-exact binary and ternary neural networks on FPGAs with hls4ml.
 
-``import hlsbinary`` stays light (no TensorFlow); heavy pieces load on first use.
+``import hlsbinary`` stays light (NumPy only, no TensorFlow); heavy pieces load on first use.
 """
 
 from __future__ import annotations
 
+from hlsbinary.emulator import emulate
+
 __version__ = '0.1.0'
-
-
-def emulate(model, X, input_precision=None, batch_size=65536, trace=False):
-    """Firmware outputs of ``model`` on inputs ``X``, bit for bit (see :func:`hlsbinary.emulator.emulate`)."""
-    from hlsbinary.emulator import emulate as _emulate
-
-    return _emulate(model, X, input_precision=input_precision, batch_size=batch_size, trace=trace)
 
 
 def read_network(model, input_precision=None, integer_scores=False):

@@ -1,83 +1,344 @@
 """Bit-exact CPU emulation of the firmware the plugin generates, on the integer IR.
 
-Per layer: ``acc = x_int @ W`` (BLAS in float32 when every partial sum is an integer below 2**24,
-which makes it exact, float64 below 2**53), then the output stage of :mod:`hlsbinary.fold`.
+Two engines compute the same integers:
+
+* ``'compiled'`` (default when a C compiler is present): ``csrc/emulate.c`` runs each event through all layers
+  with bit-packed XNOR-popcount (``acc = n - 2 popcount(x ^ w)``), two-plane popcounts for ternary tensors and
+  int32 multiply-accumulate for the fixed-point first layer, exact while every accumulator bound is below 2**30;
+* ``'numpy'``: ``acc = x_int @ W`` with BLAS in float32 when every partial sum is an integer below 2**24 (exact),
+  float64 below 2**53, then the output stage of :mod:`hlsbinary.fold`.
+
 TensorFlow is needed only to read a Keras model; a :class:`~hlsbinary.ir.Network` emulates without it.
+Outputs: thresholded layers give levels -1/0/+1 (int8), affine layers their exact fixed-point values (float64),
+integer-score layers the scores (int64).
 """
 
 from __future__ import annotations
 
+import ctypes
+import warnings
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from hlsbinary.fold import accumulator_range, apply_affine, multithreshold, quantize_input
-from hlsbinary.ir import AffineStage, BinaryDense, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
 
-DEFAULT_BATCH = 65536
+DEFAULT_BATCH = 8192
+ENGINES = ('auto', 'compiled', 'numpy')
+KERNEL_BOUND = 1 << 30  # int32 accumulators (and sign-folded thresholds one beyond them) never wrap below this
+KERNEL_MAX_WIDTH = 4096  # the kernel's per-event buffers (csrc/emulate.c: HLSB_MAX_WIDTH)
+
+
+def accumulator_bound(layer: BinaryDense) -> int:
+    """The largest ``|acc_j|`` the layer can reach over every input it can receive."""
+    lo, hi = accumulator_range(layer.weights, layer.input_range)
+    return max(-int(lo.min()), int(hi.max()))
 
 
 def exact_weights(layer: BinaryDense) -> np.ndarray:
     """The weights in the narrowest float type whose matrix products are exact for this layer's inputs."""
-    lo, hi = accumulator_range(layer.weights, layer.input_range)
-    bound = max(-int(lo.min()), int(hi.max()))
+    bound = accumulator_bound(layer)
     if bound >= (1 << 53):
         raise OverflowError(f'layer {layer.name!r}: accumulator bound {bound} exceeds float64 integers')
     return layer.weights.astype(np.float32 if bound < (1 << 24) else np.float64)
 
 
+def finish(acc: np.ndarray, layer: BinaryDense) -> np.ndarray:
+    """The layer's output from its integer accumulators: levels (int8), exact affine values or scores (int64)."""
+    if isinstance(layer.output, ThresholdStage):
+        return multithreshold(acc, layer.output).astype(np.int8)
+    if isinstance(layer.output, AffineStage):
+        return apply_affine(acc, layer.output)
+    return acc.astype(np.int64)
+
+
 def layer_outputs(x_int: np.ndarray, layer: BinaryDense, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary).
+    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary), with NumPy/BLAS.
 
     ``weights`` is :func:`exact_weights` of the layer, computed once by callers that stream batches.
     """
     w = exact_weights(layer) if weights is None else weights
     acc = (x_int.astype(w.dtype, copy=False) @ w).astype(np.int64)
+    return acc, finish(acc, layer)
+
+
+def _pack_rows(mask: np.ndarray) -> np.ndarray:
+    """``mask[n_in, n_out]`` as ``[n_words, n_out]`` uint64: bit ``i % 64`` of word ``i // 64`` is ``mask[i, j]``."""
+    n_in, n_out = mask.shape
+    n_words = -(-n_in // 64)
+    padded = np.zeros((n_words * 64, n_out), dtype=np.uint8)
+    padded[:n_in] = mask
+    packed = np.packbits(padded.reshape(n_words, 64, n_out), axis=1, bitorder='little')  # (n_words, 8, n_out)
+    return np.ascontiguousarray(packed.transpose(0, 2, 1)).view('<u8').reshape(n_words, n_out)
+
+
+class _KernelLayer(ctypes.Structure):
+    _fields_ = [
+        ('kind', ctypes.c_int32),
+        ('n_in', ctypes.c_int32),
+        ('n_out', ctypes.c_int32),
+        ('n_words', ctypes.c_int32),
+        ('n_thr', ctypes.c_int32),
+        ('wp', ctypes.c_void_p),
+        ('wn', ctypes.c_void_p),
+        ('thr', ctypes.c_void_p),
+        ('flip', ctypes.c_void_p),
+        ('scale', ctypes.c_void_p),
+        ('offset', ctypes.c_void_p),
+        ('lsb', ctypes.c_double),
+        ('trace', ctypes.c_void_p),
+        ('acc_out', ctypes.c_void_p),
+        ('affine_out', ctypes.c_void_p),
+    ]
+
+
+_PRODUCT, _XNOR, _PLANES = 0, 1, 2  # csrc/emulate.c: HLSB_IN_*
+
+
+def kernel_refusal(network: Network) -> str | None:
+    """Why the compiled kernel cannot run ``network`` exactly, or None if it can."""
+    if network.input_type.width > 32:
+        return f'input type {network.input_type.hls()} is wider than 32 bits'
+    for layer in network.layers:
+        if max(layer.n_in, layer.n_out) > KERNEL_MAX_WIDTH:
+            return f'layer {layer.name!r} is wider than {KERNEL_MAX_WIDTH}'
+        if accumulator_bound(layer) >= KERNEL_BOUND:
+            return f'layer {layer.name!r} can reach sums of 2**30 or more'
+        stage = layer.output
+        if isinstance(stage, ThresholdStage) and stage.levels not in ((-1, 1), (-1, 0, 1)):
+            return f'layer {layer.name!r} has levels {stage.levels}, not -1/+1 or -1/0/+1'
+        if isinstance(stage, AffineStage) and stage.out_type.width > 53:
+            return f'layer {layer.name!r} has a {stage.out_type.width}-bit affine output, beyond double precision'
+    return None
+
+
+def kernel_thresholds(layer: BinaryDense, disagreements: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds and flips such that ``hit_k = [a >= thr_k] xor flip`` equals the layer's comparison
+    (``acc >= T_k``, or ``acc <= T_k`` where decreasing).
+
+    With ``a = acc``: increasing ``thr = T``, flip 0; decreasing ``acc <= T <=> not acc >= T + 1``.
+    With ``a = d`` disagreements of an XNOR layer (``acc = n - 2d``): ``acc >= T <=> d <= floor((n - T) / 2)
+    <=> not d >= floor((n - T) / 2) + 1``, and ``acc <= T <=> d >= ceil((n - T) / 2)``.
+    Thresholds are first clipped just outside the reachable range, which keeps every outcome.
+    """
+    stage = layer.output
+    lo, hi = accumulator_range(layer.weights, layer.input_range)
+    t = np.clip(stage.thresholds, int(lo.min()) - 1, int(hi.max()) + 1)
+    down = stage.decreasing[:, None]
+    if not disagreements:
+        return t + down, stage.decreasing.copy()
+    u = layer.n_in - t
+    return np.where(down, -((-u) // 2), u // 2 + 1), ~stage.decreasing
+
+
+@dataclass
+class CompiledNetwork:
+    """A :class:`Network` laid out for the C kernel: the first layer's weights for BLAS, packed masks and
+    thresholds for the rest, and the ctypes descriptors pointing at them."""
+
+    network: Network
+    first_weights: np.ndarray  # float32 (or float64 when float32 sums could be inexact)
+    arrays: list  # keeps every buffer the descriptors point to alive
+    descriptors: ctypes.Array
+    scratch: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, network: Network) -> CompiledNetwork:
+        reason = kernel_refusal(network)
+        if reason:
+            raise ValueError(f'the compiled emulator cannot run network {network.name!r} exactly: {reason}')
+        arrays, descs = [], (_KernelLayer * len(network.layers))()
+
+        def keep(a):
+            a = np.ascontiguousarray(a)
+            arrays.append(a)
+            return a.ctypes.data
+
+        for d, layer in zip(descs, network.layers, strict=True):
+            d.n_in, d.n_out, d.n_words = layer.n_in, layer.n_out, -(-layer.n_in // 64)
+            if layer is network.layers[0]:
+                d.kind = _PRODUCT  # BLAS beat a fused in-kernel sum by 1.7x even at 16 inputs (measured)
+            elif layer.input_encoding is Encoding.BITS and not layer.ternary_weights:
+                d.kind, d.wp = _XNOR, keep(_pack_rows(layer.weights > 0))
+            else:
+                d.kind, d.wp, d.wn = _PLANES, keep(_pack_rows(layer.weights > 0)), keep(_pack_rows(layer.weights < 0))
+            if isinstance(layer.output, ThresholdStage):
+                thr, flip = kernel_thresholds(layer, d.kind == _XNOR)
+                d.n_thr = thr.shape[1]
+                d.thr, d.flip = keep(thr.T.astype(np.int32)), keep(flip.astype(np.int32))
+            elif isinstance(layer.output, AffineStage):
+                d.scale, d.offset = keep(layer.output.scale.astype(np.int64)), keep(layer.output.offset.astype(np.int64))
+                d.lsb = 2.0**-layer.output.frac
+        return cls(network, exact_weights(network.layers[0]), arrays, descs)
+
+    def run(self, X: np.ndarray, outputs: list[np.ndarray | None], first_event: int) -> None:
+        """Fill rows ``first_event ...`` of each layer's output buffer (None skips a layer): int8 levels,
+        float64 affine values or int32 scores."""
+        from hlsbinary.native import load_kernel
+
+        kernel = load_kernel()
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        X = np.ascontiguousarray(X)
+        w = self.first_weights
+        single = w.dtype == np.float32
+        n, n_in = X.shape
+        x_int = self._scratch('x_int', (n, n_in), w.dtype)
+        ftype = self.network.input_type
+        bad = kernel.hlsb_quantize(
+            ctypes.c_void_p(X.ctypes.data),
+            ctypes.c_int32(X.dtype == np.float32),
+            ctypes.c_int64(n),
+            ctypes.c_int32(n_in),
+            ctypes.c_int32(ftype.frac),
+            ctypes.c_int32(ftype.width),
+            ctypes.c_int32(ftype.signed),
+            ctypes.c_void_p(x_int.ctypes.data),
+            ctypes.c_int32(single),
+        )
+        if bad >= 0:
+            raise ValueError(
+                f'input event {first_event + bad} holds a non-finite or huge value; the firmware input type '
+                f'{ftype.hls()} cannot represent it meaningfully. Clean or clip the inputs.'
+            )
+        # [n_out][events]; exact: integers, every partial sum below the type's limit
+        product = np.matmul(w.T, x_int.T, out=self._scratch('product', (w.shape[1], n), w.dtype))
+        for d, layer, out in zip(self.descriptors, self.network.layers, outputs, strict=True):
+            ptr = None if out is None else out.ctypes.data + first_event * out.strides[0]
+            d.trace = ptr if isinstance(layer.output, ThresholdStage) else None
+            d.affine_out = ptr if isinstance(layer.output, AffineStage) else None
+            d.acc_out = ptr if layer.output is None else None
+        kernel.hlsb_run(
+            self.descriptors,
+            ctypes.c_int32(len(self.descriptors)),
+            ctypes.c_void_p(product.ctypes.data),
+            ctypes.c_int32(single),
+            ctypes.c_int64(n),
+            ctypes.c_int64(product.strides[0] // product.itemsize),
+        )
+
+    def _scratch(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """A reusable buffer: streaming batches allocate (and page-fault) once, not per batch."""
+        buf = self.scratch.get(name)
+        size = int(np.prod(shape))
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self.scratch[name] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+
+def choose_engine(network: Network, engine: str = 'auto') -> str:
+    """``'compiled'`` or ``'numpy'``: the compiled kernel when it can run the network and a compiler is present."""
+    if engine not in ENGINES:
+        raise ValueError(f'engine {engine!r} is not one of {ENGINES}')
+    if engine == 'numpy':
+        return engine
+    reason = kernel_refusal(network)
+    if reason is None:
+        from hlsbinary.native import KernelUnavailable, load_kernel
+
+        try:
+            load_kernel()
+            return 'compiled'
+        except KernelUnavailable as err:
+            reason = str(err)
+    if engine == 'compiled':
+        raise ValueError(f'engine=compiled is unavailable for network {network.name!r}: {reason}')
+    warnings.warn(f'hlsbinary.emulate: using the slower NumPy engine ({reason})', stacklevel=3)
+    return 'numpy'
+
+
+def _output_buffer(layer: BinaryDense, n: int, kernel: bool) -> np.ndarray:
+    """Levels as int8; the kernel writes affine values (float64) and int32 scores, NumPy int64 accumulators."""
     if isinstance(layer.output, ThresholdStage):
-        out = multithreshold(acc, layer.output)
-    elif isinstance(layer.output, AffineStage):
-        out = apply_affine(acc, layer.output)
-    else:
-        out = acc
-    return acc, out
+        return np.empty((n, layer.n_out), dtype=np.int8)
+    if kernel:
+        return np.empty((n, layer.n_out), dtype=np.float64 if isinstance(layer.output, AffineStage) else np.int32)
+    return np.empty((n, layer.n_out), dtype=np.int64)
 
 
-def emulate_network(network: Network, X: np.ndarray, batch_size: int = DEFAULT_BATCH, trace: bool = False):
-    """Firmware outputs for real inputs ``X`` (converted to the input precision as ``ap_fixed`` does).
+def emulate_network(
+    network: Network, X: np.ndarray, batch_size: int = DEFAULT_BATCH, trace: bool = False, engine: str = 'auto'
+):
+    """Firmware outputs for real inputs ``X`` (converted to the input precision as ``ap_fixed`` does: floor, wrap).
 
-    Binary/ternary outputs are returned as -1/0/+1, affine outputs as their exact fixed-point values,
-    integer scores as integers.  With ``trace=True`` also returns ``{layer name: output}`` for every layer.
-    Memory stays flat in the number of events: inputs are processed ``batch_size`` rows at a time.
+    With ``trace=True`` also returns ``{layer name: output}`` for every layer.  Inputs are streamed
+    ``batch_size`` rows at a time, so memory beyond the outputs stays flat in the number of events.
     """
     X = np.asarray(X)
     X = X.reshape(X.shape[0], -1)
-    outs, traces = [], {layer.name: [] for layer in network.layers}
-    weights = [exact_weights(layer) for layer in network.layers]  # once, not per batch
-    for start in range(0, X.shape[0], batch_size):
-        x = quantize_input(X[start : start + batch_size], network.input_type)
-        for layer, w in zip(network.layers, weights, strict=True):
-            _, x = layer_outputs(x, layer, w)
-            if trace:
-                traces[layer.name].append(x)
-        outs.append(x)
-    result = np.concatenate(outs) if outs else np.zeros((0, network.layers[-1].n_out))
+    n = X.shape[0]
+    if X.shape[1] != network.layers[0].n_in:
+        raise ValueError(f'inputs have {X.shape[1]} features; network {network.name!r} takes {network.layers[0].n_in}')
+    kernel = choose_engine(network, engine) == 'compiled'
+    layers = network.layers
+    buffers = [_output_buffer(layer, n, kernel) if trace or layer is layers[-1] else None for layer in layers]
+    compiled = CompiledNetwork.build(network) if kernel else None
+    weights = None if kernel else [exact_weights(layer) for layer in layers]  # once, not per batch
+    for start in range(0, n, batch_size):
+        chunk = X[start : start + batch_size]
+        if kernel:
+            compiled.run(chunk, buffers, start)
+            continue
+        x = quantize_input(chunk, network.input_type)
+        for layer, w, buf in zip(layers, weights, buffers, strict=True):
+            acc, out = layer_outputs(x, layer, w)
+            x = out
+            if buf is not None:
+                buf[start : start + len(chunk)] = (
+                    acc if layer.output is None or isinstance(layer.output, AffineStage) else out
+                )
+    results = [
+        None if buf is None else _finish_buffer(buf, layer, kernel) for buf, layer in zip(buffers, layers, strict=True)
+    ]
     if trace:
-        return result, {name: np.concatenate(v) for name, v in traces.items()}
-    return result
+        return results[-1], {layer.name: r for layer, r in zip(layers, results, strict=True)}
+    return results[-1]
 
 
-def emulate(model, X: np.ndarray, input_precision: str | None = None, batch_size: int = DEFAULT_BATCH, trace: bool = False):
-    """Emulate ``model`` (a :class:`Network`, a QKeras model, or a path to a saved one) on inputs ``X``.
+def _finish_buffer(buf: np.ndarray, layer: BinaryDense, kernel: bool) -> np.ndarray:
+    """Levels and the kernel's affine values are final; scores become int64; NumPy's accumulators get their stage."""
+    if isinstance(layer.output, ThresholdStage):
+        return buf
+    if kernel:
+        return buf.astype(np.int64) if layer.output is None else buf
+    return finish(buf, layer)
 
-    ``input_precision`` is the hls4ml input type, e.g. ``'ap_fixed<16,6>'`` (hls4ml's default if None).
+
+def network_of(model, input_precision: str | None = None, integer_scores: bool = False) -> Network:
+    """The integer IR of ``model``: a :class:`Network`, an hls4ml model made by the plugin, a QKeras model or a path."""
+    if isinstance(model, Network):
+        return model
+    if hasattr(model, 'graph') and hasattr(model, 'config'):
+        from hlsbinary.hls4ml_plugin.graph import network_from_hls4ml
+
+        return network_from_hls4ml(model)
+    from hlsbinary.frontend.keras_objects import load_model
+    from hlsbinary.frontend.qkeras import read_network
+    from hlsbinary.hls4ml_plugin.types import parse_fixed
+
+    if isinstance(model, str | bytes) or hasattr(model, '__fspath__'):
+        model = load_model(str(model))
+    return read_network(model, parse_fixed(input_precision) if input_precision else None, integer_scores=integer_scores)
+
+
+def emulate(
+    model,
+    X: np.ndarray,
+    input_precision: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    trace: bool = False,
+    engine: str = 'auto',
+    integer_scores: bool = False,
+):
+    """Emulate ``model`` bit for bit on inputs ``X``.
+
+    ``model`` is a :class:`Network`, an hls4ml model converted with the VivadoBinary/VitisBinary backend, a
+    QKeras model or a path to a saved one.  ``input_precision`` (e.g. ``'ap_fixed<16,6>'``, hls4ml's default if
+    None) and ``integer_scores`` apply to QKeras models only; an hls4ml model carries its own.
     """
-    if not isinstance(model, Network):
-        from hlsbinary.frontend.keras_objects import load_model
-        from hlsbinary.frontend.qkeras import read_network
-        from hlsbinary.hls4ml_plugin.types import parse_fixed
-
-        if isinstance(model, str):
-            model = load_model(model)
-        model = read_network(model, parse_fixed(input_precision) if input_precision else None)
-    return emulate_network(model, X, batch_size=batch_size, trace=trace)
+    network = network_of(model, input_precision, integer_scores)
+    return emulate_network(network, X, batch_size=batch_size, trace=trace, engine=engine)
 
 
-__all__ = ['emulate', 'emulate_network', 'exact_weights', 'layer_outputs']
+__all__ = ['CompiledNetwork', 'emulate', 'emulate_network', 'exact_weights', 'layer_outputs', 'network_of']

@@ -87,7 +87,9 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
         input_precision=input_precision or 'fixed<16,6>',
         integer_scores=bool((hls_overrides or {}).get('IntegerScores')),
     )
-    y_emu, emu_trace = hlsbinary.emulate(network, X, trace=True)
+    y_emu, emu_trace = hlsbinary.emulate(network, X, trace=True)  # the compiled kernel
+    y_np, np_trace = hlsbinary.emulate(network, X, trace=True, engine='numpy')
+    y_from_hls = hlsbinary.emulate(hls_model, X)  # the IR read back from the converted hls4ml model
     keras = keras_outputs(model, [n.get_attr('ir').keras_layers[-1] for n in nodes], X)
     for node, k in zip(nodes, keras, strict=True):
         ir = node.get_attr('ir')
@@ -96,6 +98,7 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
         if ir.output_encoding is Encoding.BITS and not is_output:
             h = 2 * h - 1  # hidden binary activations travel as bits
         np.testing.assert_array_equal(emu_trace[node.name], h, err_msg=f'emulator != C simulation at {node.name}')
+        np.testing.assert_array_equal(np_trace[node.name], h, err_msg=f'NumPy emulator != C simulation at {node.name}')
         if isinstance(ir.output, AffineStage):
             scale = np.abs(k).max()
             np.testing.assert_allclose(h, k, rtol=1e-3, atol=1e-3 * scale, err_msg=f'real output at {node.name}')
@@ -109,4 +112,6 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
         else:
             np.testing.assert_array_equal(h, k, err_msg=f'activation at {node.name}')
     np.testing.assert_array_equal(y_emu.reshape(y_hls.shape), y_hls)
+    np.testing.assert_array_equal(y_np, y_emu)
+    np.testing.assert_array_equal(y_from_hls, y_emu)
     return hls_model

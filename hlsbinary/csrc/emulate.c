@@ -1,0 +1,200 @@
+/* hlsbinary: the bit-exact emulator's compiled kernel.
+ *
+ * The fixed-point first layer is a matrix product the caller does with BLAS on the quantized inputs
+ * (hlsb_quantize; exact in float32 below 2^24, float64 beyond), laid out [n_out][events].  hlsb_run takes
+ * blocks of HLSB_BLOCK events through the remaining stages.  Every tensor is stored event-minor (output j's
+ * values for consecutive events are contiguous), so each inner loop runs over events with the layer's constants
+ * broadcast: the compiler vectorises it without tails, gathers or horizontal sums.  Per output j:
+ *
+ *   XNOR   (binary inputs, binary weights): a = popcount(x ^ w_j) disagreements       (acc = n - 2a)
+ *   PLANES (ternary inputs or weights):     a = acc = popcount((xp&wp)|(xn&wn)) - popcount((xp&wn)|(xn&wp))
+ *   PRODUCT (first layer):                  a = acc, from the BLAS product
+ *
+ * then hit_k = [a >= thr_jk] xor flip_j (thresholds moved to a's domain by the caller; n_thr is 1 for binary
+ * and 2 for ternary activations); binary: +1 where hit_0; ternary: +1 where hit_0 & hit_1, -1 where neither.
+ * The result is bit j of the event's output planes (bit set: +1 in pos, -1 in neg).  A last layer without
+ * thresholds writes acc, or the exact affine (S acc + O) 2^-frac in double (exact: the caller checks it needs at
+ * most 53 bits).  The caller checks that every accumulator bound is below 2^30: int32 never wraps.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define HLSB_BLOCK 256   /* events per block: a 1024-wide layer's planes then fit in L1/L2 */
+#define HLSB_MAX_WORDS 64 /* widest layer: 4096 outputs */
+
+enum { HLSB_IN_PRODUCT = 0, HLSB_IN_XNOR = 1, HLSB_IN_PLANES = 2 };
+
+typedef struct {
+    int32_t kind;         /* HLSB_IN_* */
+    int32_t n_in, n_out;
+    int32_t n_words;      /* 64-bit words per input plane */
+    int32_t n_thr;        /* thresholds per output: 1 or 2; 0 outputs the accumulator */
+    const uint64_t *wp;   /* XNOR/PLANES: w > 0 masks [n_words][n_out] */
+    const uint64_t *wn;   /* PLANES: w < 0 masks [n_words][n_out] */
+    const int32_t *thr;   /* [n_thr][n_out], in the domain of a */
+    const int32_t *flip;  /* [n_out] 0 or 1 */
+    const int64_t *scale, *offset; /* exact affine y = (scale_j acc + offset_j) lsb of a last layer */
+    double lsb;                    /* 2^-frac */
+    int8_t *trace;        /* [batch][n_out] levels -1/0/+1, or NULL */
+    int32_t *acc_out;     /* [batch][n_out] accumulators (a layer without thresholds), or NULL */
+    double *affine_out;   /* [batch][n_out] affine outputs, or NULL */
+} hlsb_layer;
+
+typedef struct {
+    uint64_t pos[HLSB_MAX_WORDS][HLSB_BLOCK]; /* bit j % 64 of pos[j / 64][e]: output j of event e is +1 */
+    uint64_t neg[HLSB_MAX_WORDS][HLSB_BLOCK]; /* ... is -1 */
+} hlsb_planes;
+
+static inline int32_t popcount64(uint64_t v) { return (int32_t)__builtin_popcountll(v); }
+
+/* a[e] = acc (PLANES) or disagreements (XNOR) of output j of layer L over a block of m events. */
+static void popcount_values(const hlsb_layer *L, int j, const hlsb_planes *in, int m, int32_t *restrict a) {
+    for (int e = 0; e < m; e++) a[e] = 0;
+    for (int k = 0; k < L->n_words; k++) {
+        const uint64_t wp = L->wp[(int64_t)k * L->n_out + j];
+        const uint64_t *restrict xp = in->pos[k];
+        if (L->kind == HLSB_IN_XNOR) {
+            for (int e = 0; e < m; e++) a[e] += popcount64(xp[e] ^ wp);
+        } else {
+            const uint64_t wn = L->wn[(int64_t)k * L->n_out + j];
+            const uint64_t *restrict xn = in->neg[k];
+            for (int e = 0; e < m; e++)
+                a[e] += popcount64((xp[e] & wp) | (xn[e] & wn)) - popcount64((xp[e] & wn) | (xn[e] & wp));
+        }
+    }
+}
+
+/* Sets bit j of the output planes from values v[e] (any numeric type holding exact integers). */
+#define HLSB_THRESHOLD(V_T, v)                                                                                  \
+    do {                                                                                                        \
+        const V_T t0 = (V_T)L->thr[j];                                                                          \
+        if (L->n_thr == 1) { /* binary; neg is ~pos, made below */                                              \
+            if (L->flip[j])                                                                                     \
+                for (int e = 0; e < m; e++) pos[e] |= v[e] < t0 ? bit : 0;                                      \
+            else                                                                                                \
+                for (int e = 0; e < m; e++) pos[e] |= v[e] >= t0 ? bit : 0;                                     \
+        } else {                                                                                                \
+            const V_T t1 = (V_T)L->thr[n_out + j];                                                              \
+            const int flip = L->flip[j];                                                                        \
+            for (int e = 0; e < m; e++) {                                                                       \
+                const int h0 = (v[e] >= t0) ^ flip, h1 = (v[e] >= t1) ^ flip;                                   \
+                pos[e] |= h0 & h1 ? bit : 0;                                                                    \
+                neg[e] |= h0 | h1 ? 0 : bit;                                                                    \
+            }                                                                                                   \
+        }                                                                                                       \
+    } while (0)
+
+/* Writes output j's accumulators acc = a (or n - 2a for disagreements) as int32 scores or exact affine values. */
+#define HLSB_OUTPUT(V_T, v, xnor)                                                                               \
+    do {                                                                                                        \
+        const int32_t n = L->n_in;                                                                              \
+        if (L->acc_out) {                                                                                       \
+            int32_t *restrict o = L->acc_out + e0 * n_out + j;                                                  \
+            for (int e = 0; e < m; e++) o[(int64_t)e * n_out] = (int32_t)(xnor ? n - 2 * (int32_t)v[e] : v[e]);  \
+        }                                                                                                       \
+        if (L->affine_out) {                                                                                    \
+            const int64_t S = L->scale[j], O = L->offset[j];                                                    \
+            double *restrict o = L->affine_out + e0 * n_out + j;                                                \
+            for (int e = 0; e < m; e++) {                                                                       \
+                const int64_t acc = xnor ? n - 2 * (int64_t)v[e] : (int64_t)v[e];                                \
+                o[(int64_t)e * n_out] = (double)(S * acc + O) * L->lsb;                                         \
+            }                                                                                                   \
+        }                                                                                                       \
+    } while (0)
+
+/* One layer over a block of m events (first event e0 of the batch); product points at the block's first event. */
+static void run_layer(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *out, const void *product, int64_t ld,
+                      int is_float32, int64_t e0, int m) {
+    int32_t a[HLSB_BLOCK];
+    const int n_out = L->n_out, n_words = (n_out + 63) / 64;
+    if (L->n_thr > 0)
+        for (int k = 0; k < n_words; k++) {
+            const uint64_t valid = n_out - 64 * k >= 64 ? ~0ULL : (1ULL << (n_out - 64 * k)) - 1;
+            for (int e = 0; e < m; e++) {
+                out->pos[k][e] = 0;
+                out->neg[k][e] = L->n_thr == 1 ? valid : 0; /* binary: every valid bit not set in pos is -1 */
+            }
+        }
+    for (int j = 0; j < n_out; j++) {
+        const uint64_t bit = 1ULL << (j % 64);
+        uint64_t *restrict pos = out->pos[j / 64], *restrict neg = out->neg[j / 64];
+        if (L->kind == HLSB_IN_PRODUCT && is_float32) {
+            const float *restrict v = (const float *)product + (int64_t)j * ld;
+            if (L->n_thr) HLSB_THRESHOLD(float, v); else HLSB_OUTPUT(float, v, 0);
+        } else if (L->kind == HLSB_IN_PRODUCT) {
+            const double *restrict v = (const double *)product + (int64_t)j * ld;
+            if (L->n_thr) HLSB_THRESHOLD(double, v); else HLSB_OUTPUT(double, v, 0);
+        } else {
+            popcount_values(L, j, in, m, a);
+            if (L->n_thr) HLSB_THRESHOLD(int32_t, a); else HLSB_OUTPUT(int32_t, a, L->kind == HLSB_IN_XNOR);
+        }
+        if (L->n_thr && L->trace) {
+            int8_t *restrict level = L->trace + e0 * n_out + j;
+            for (int e = 0; e < m; e++) level[(int64_t)e * n_out] = (int8_t)(pos[e] & bit ? 1 : (neg[e] & bit ? -1 : 0));
+        }
+    }
+    if (L->n_thr == 1)
+        for (int k = 0; k < n_words; k++)
+            for (int e = 0; e < m; e++) out->neg[k][e] &= ~out->pos[k][e];
+}
+
+/* Inputs as ap_(u)fixed<width, width - frac> in LSB units (AP_TRN: floor, then AP_WRAP), written as reals for
+ * BLAS.  Branch-free in double so it vectorises: k = floor(v 2^frac); wrapped = k - 2^width floor((k - lo) / 2^width),
+ * exact while |k| < 2^52.  Returns -1, or the index of the first event holding a non-finite or huge value. */
+#define HLSB_QUANTIZE(NAME, IN_T, OUT_T)                                                                         \
+    static int64_t NAME(const IN_T *restrict in, int64_t batch, int32_t n_features, int32_t frac, int32_t width, \
+                        int32_t is_signed, OUT_T *restrict out) {                                                \
+        const double scale = ldexp(1.0, frac), span = ldexp(1.0, width), inv_span = ldexp(1.0, -width);         \
+        const double lo = is_signed ? -ldexp(1.0, width - 1) : 0.0, limit = 4503599627370496.0; /* 2^52 */      \
+        const int64_t n = batch * n_features;                                                                    \
+        int bad = 0;                                                                                             \
+        for (int64_t i = 0; i < n; i++) {                                                                        \
+            const double k = floor((double)in[i] * scale);                                                       \
+            bad |= !(fabs(k) < limit);                                                                           \
+            out[i] = (OUT_T)(k - span * floor((k - lo) * inv_span));                                             \
+        }                                                                                                        \
+        if (!bad) return -1;                                                                                     \
+        for (int64_t i = 0; i < n; i++)                                                                          \
+            if (!(fabs(floor((double)in[i] * scale)) < limit)) return i / n_features;                            \
+        return -1;                                                                                               \
+    }
+HLSB_QUANTIZE(quantize_f32_f32, float, float)
+HLSB_QUANTIZE(quantize_f64_f32, double, float)
+HLSB_QUANTIZE(quantize_f32_f64, float, double)
+HLSB_QUANTIZE(quantize_f64_f64, double, double)
+
+int64_t hlsb_quantize(const void *in, int32_t in_is_float32, int64_t batch, int32_t n_features, int32_t frac,
+                      int32_t width, int32_t is_signed, void *out, int32_t out_is_float32) {
+    if (in_is_float32)
+        return out_is_float32 ? quantize_f32_f32(in, batch, n_features, frac, width, is_signed, out)
+                              : quantize_f32_f64(in, batch, n_features, frac, width, is_signed, out);
+    return out_is_float32 ? quantize_f64_f32(in, batch, n_features, frac, width, is_signed, out)
+                          : quantize_f64_f64(in, batch, n_features, frac, width, is_signed, out);
+}
+
+/* Runs `n_layers` layers on `batch` events.  `product` holds the first layer's accumulators, output j of
+ * event e at product[j * ld + e] (integer-valued: float32 if product_is_float32, else float64). */
+void hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product, int32_t product_is_float32,
+              int64_t batch, int64_t ld) {
+    static _Thread_local hlsb_planes planes[2];
+    for (int64_t e0 = 0; e0 < batch; e0 += HLSB_BLOCK) {
+        const int m = batch - e0 < HLSB_BLOCK ? (int)(batch - e0) : HLSB_BLOCK;
+        const void *block = product_is_float32 ? (const void *)((const float *)product + e0)
+                                               : (const void *)((const double *)product + e0);
+        for (int l = 0; l < n_layers; l++)
+            run_layer(&layers[l], &planes[(l + 1) % 2], &planes[l % 2], block, ld, product_is_float32, e0, m);
+    }
+}
+
+/* The machine's popcount limit: popcounts of XOR'd 64-bit words per call, from L1 (for the benchmark). */
+int64_t hlsb_popcount_peak(const uint64_t *a, const uint64_t *b, int32_t n, int64_t repeats) {
+    int64_t total = 0;
+    for (int64_t r = 0; r < repeats; r++) {
+        int32_t s = 0;
+        for (int32_t i = 0; i < n; i++) s += popcount64(a[i] ^ b[i]);
+        total += s;
+        __asm__ volatile("" : : "r"(total) : "memory"); /* keep the loop */
+    }
+    return total;
+}

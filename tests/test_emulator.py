@@ -1,0 +1,138 @@
+"""The compiled emulator kernel == the NumPy reference mathematics, on hostile random integer networks.
+
+The NumPy engine is :mod:`hlsbinary.fold` applied literally (``x @ W``, ``multithreshold``, exact affine); the
+agreement tests tie both engines to the C simulation.  These need no TensorFlow and no hls4ml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hlsbinary import native
+from hlsbinary.emulator import emulate_network, kernel_refusal
+from hlsbinary.fold import accumulator_range, fold_affine, quantize_input
+from hlsbinary.ir import BinaryDense, Encoding, FixedType, Network, ThresholdStage
+
+
+def hostile_thresholds(rng, weights, input_range, levels):
+    """Thresholds on reachable integers (ties), just outside the range (constant channels), both directions."""
+    lo, hi = accumulator_range(weights, input_range)
+    n_out, k = weights.shape[1], len(levels) - 1
+    t = np.sort(rng.integers(lo[:, None] - 1, hi[:, None] + 2, size=(n_out, k)), axis=1)
+    if n_out > 2:
+        t[0] = lo[0] - 5  # constant +1
+        t[1] = hi[1] + 5  # constant -1
+    decreasing = rng.random(n_out) < 0.4
+    t = np.where(decreasing[:, None], t[:, ::-1], t)  # acc <= T_0 then acc <= T_1 with T_0 >= T_1
+    return ThresholdStage(thresholds=t, decreasing=decreasing, levels=levels)
+
+
+def random_network(rng, widths, input_type, kinds, output='affine'):
+    """A chain with ``widths[0]`` inputs; ``kinds[l]`` is 'binary' or 'ternary' (weights and activation)."""
+    layers, encoding, ftype = [], Encoding.FIXED, input_type
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        ternary = kinds[i] == 'ternary'
+        w = rng.choice([-1, 0, 1], size=(n_in, n_out)) if ternary else rng.choice([-1, 1], size=(n_in, n_out))
+        w = w.astype(np.int8)
+        x_range = ftype.int_range if encoding is Encoding.FIXED else (-1, 1)
+        last = i == len(widths) - 2
+        if last and output == 'affine':
+            lo, hi = accumulator_range(w, x_range)
+            stage = fold_affine(rng.normal(size=n_out) * 0.37, rng.normal(size=n_out), lo, hi)
+        elif last and output == 'scores':
+            stage = None
+        else:
+            stage = hostile_thresholds(rng, w, x_range, (-1, 0, 1) if ternary else (-1, 1))
+        layers.append(BinaryDense(f'd{i}', w, encoding, ftype if encoding is Encoding.FIXED else None, stage))
+        encoding, ftype = layers[-1].output_encoding, None
+    return Network(tuple(layers), input_type, 'hostile')
+
+
+def both_engines(network, X, **kw):
+    y_k, t_k = emulate_network(network, X, trace=True, engine='compiled', **kw)
+    y_n, t_n = emulate_network(network, X, trace=True, engine='numpy', **kw)
+    for name in t_n:
+        np.testing.assert_array_equal(t_k[name], t_n[name], err_msg=f'compiled != numpy at {name}')
+    np.testing.assert_array_equal(y_k, y_n)
+    return y_k, t_k
+
+
+CASES = {
+    'jets_binary_odd': ([16, 63, 65, 1, 5], 'bbbb'),
+    'ternary_weights_binary_acts': ([16, 64, 64, 7], 'btb'),
+    'ternary_chain': ([16, 128, 64, 64, 5], 'tttt'),
+    'mixed': ([12, 65, 129, 64, 3], 'btbt'),
+    'wide': ([784, 1024, 200, 10], 'bbb'),
+}
+
+
+@pytest.mark.parametrize('output', ['affine', 'scores', 'threshold'])
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_compiled_equals_numpy(case, output, rng):
+    widths, kinds = CASES[case]
+    input_type = FixedType(8, 0, False) if widths[0] == 784 else FixedType(16, 6, True)
+    network = random_network(rng, widths, input_type, kinds, output)
+    X = rng.normal(scale=8.0, size=(1000, widths[0])).astype(np.float32)  # also beyond the range: wraps
+    y, trace = both_engines(network, X)
+    hidden = trace[network.layers[0].name]
+    assert set(np.unique(hidden)) <= {-1, 0, 1} and len(np.unique(hidden)) > 1  # the test sees real levels
+
+
+@pytest.mark.parametrize('n', [1, 255, 256, 257, 1000])
+def test_batch_boundaries_and_dtypes(n, rng):
+    network = random_network(rng, [16, 64, 32, 5], FixedType(16, 6, True), 'btb')
+    X = rng.normal(scale=4.0, size=(n, 16))
+    ref = emulate_network(network, X, engine='numpy')
+    for batch_size in (7, 256, 65536):
+        for dtype in (np.float32, np.float64):
+            y = emulate_network(network, X.astype(dtype), batch_size=batch_size, engine='compiled')
+            np.testing.assert_array_equal(y, emulate_network(network, X.astype(dtype), engine='numpy'))
+    np.testing.assert_array_equal(emulate_network(network, X, engine='compiled'), ref)
+
+
+@pytest.mark.parametrize(
+    'ftype', [FixedType(16, 6, True), FixedType(8, 0, False), FixedType(4, 2, True), FixedType(24, 12, True)]
+)
+def test_input_quantization_matches_ap_fixed(ftype, rng):
+    """Exact LSB boundaries, just below them, negatives, and values that wrap; through a 1-layer score network."""
+    lsb = 2.0**-ftype.frac
+    k = rng.integers(-(1 << (ftype.width + 1)), 1 << (ftype.width + 1), size=4000)
+    X = np.concatenate([k * lsb, k * lsb - lsb / 4, k * lsb + lsb / 3]).reshape(-1, 1)
+    w = np.ones((1, 1), dtype=np.int8)
+    network = Network((BinaryDense('id', w, Encoding.FIXED, ftype, None),), ftype)
+    y = emulate_network(network, X, engine='compiled')
+    np.testing.assert_array_equal(y, quantize_input(X, ftype))
+
+
+def test_nonfinite_input_is_refused(rng):
+    network = random_network(rng, [16, 8, 3], FixedType(16, 6, True), 'bb')
+    X = rng.normal(size=(300, 16))
+    X[217, 3] = np.nan
+    with pytest.raises(ValueError, match='input event 217'):
+        emulate_network(network, X, engine='compiled', batch_size=100)
+
+
+def test_kernel_refuses_what_it_cannot_sum_exactly(rng):
+    wide_input = FixedType(32, 16, True)
+    network = random_network(rng, [64, 8, 3], wide_input, 'bb')
+    assert 'sums of 2**30' in kernel_refusal(network)
+    with pytest.raises(ValueError, match='engine=compiled is unavailable'):
+        emulate_network(network, np.zeros((2, 64)), engine='compiled')
+    with pytest.warns(UserWarning, match='NumPy engine'):
+        emulate_network(network, np.zeros((2, 64)))
+
+
+def test_portable_build_equals_native(tmp_path, monkeypatch, rng):
+    """The plain -O3 build (no AVX-512 paths: what other CPUs get) computes the same integers."""
+    network = random_network(rng, [16, 65, 64, 5], FixedType(16, 6, True), 'btbt'[:3])
+    X = rng.normal(scale=4.0, size=(700, 16))
+    native_y = emulate_network(network, X, engine='compiled')
+    monkeypatch.setenv('HLSBINARY_CACHE', str(tmp_path))
+    monkeypatch.setattr(native, 'FLAG_SETS', (['-O1'],))
+    native.load_kernel.cache_clear()
+    try:
+        np.testing.assert_array_equal(emulate_network(network, X, engine='compiled'), native_y)
+        assert list(tmp_path.glob('emulate-*.so'))
+    finally:
+        native.load_kernel.cache_clear()
