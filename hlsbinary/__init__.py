@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from hlsbinary.emulator import emulate
+from hlsbinary.estimator import estimate
 
 __version__ = '0.1.0'
 
@@ -18,4 +19,4 @@ def read_network(model, input_precision=None, integer_scores=False):
     return _read(model, parse_fixed(input_precision) if input_precision else None, integer_scores=integer_scores)
 
 
-__all__ = ['emulate', 'read_network', '__version__']
+__all__ = ['emulate', 'estimate', 'read_network', '__version__']

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
 
 
 def _convert(args) -> int:
@@ -26,16 +29,88 @@ def _models(args) -> int:
     return 0
 
 
-def _emulate(args) -> int:
+def _read_inputs(path: str, key: str | None):
+    """Inputs from .npy, .npz (``key`` or the first array), .h5/.hdf5 (``key`` or the first dataset) or .csv."""
     import numpy as np
 
-    from hlsbinary.emulator import emulate
+    suffix = Path(path).suffix.lower()
+    if suffix == '.npy':
+        return np.load(path)
+    if suffix == '.npz':
+        data = np.load(path)
+        return data[key or data.files[0]]
+    if suffix in ('.h5', '.hdf5'):
+        import h5py
 
-    data = np.load(args.inputs)
-    X = data[data.files[0]] if hasattr(data, 'files') else data
-    y = emulate(args.model, X, input_precision=args.input_precision)
-    np.save(args.output, y)
+        with h5py.File(path, 'r') as f:
+            names = [n for n in f if isinstance(f[n], h5py.Dataset)]
+            if not names:
+                raise ValueError(f'{path}: no dataset at the top level; pass --key <dataset>')
+            return f[key or names[0]][...]
+    if suffix == '.csv':
+        return np.loadtxt(path, delimiter=',', ndmin=2)
+    raise ValueError(f'{path}: inputs must be .npy, .npz, .h5/.hdf5 or .csv')
+
+
+def _write_outputs(path: str, y) -> None:
+    """Outputs to .npy, .npz (array ``outputs``), .h5 (dataset ``outputs``) or .csv (exact: 17 digits), whole or not at all."""
+    import numpy as np
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    tmp = target.with_name(f'.{target.name}.tmp{suffix}')
+    if suffix == '.npy':
+        np.save(tmp, y)
+    elif suffix == '.npz':
+        np.savez_compressed(tmp, outputs=y)
+    elif suffix in ('.h5', '.hdf5'):
+        import h5py
+
+        with h5py.File(tmp, 'w') as f:
+            f.create_dataset('outputs', data=y, compression='gzip')
+    elif suffix == '.csv':
+        np.savetxt(tmp, y, delimiter=',', fmt='%d' if y.dtype.kind in 'iu' else '%.17g')
+    else:
+        raise ValueError(f'{path}: outputs go to .npy, .npz, .h5/.hdf5 or .csv')
+    os.replace(tmp, target)
+
+
+def _network(args):
+    """The network of a model file or of a conversion config (its precisions, as the converter reads them)."""
+    from hlsbinary.emulator import network_of
+
+    if Path(args.model).suffix.lower() in ('.yml', '.yaml'):
+        from hlsbinary.config import hls_model_from_config
+
+        return network_of(hls_model_from_config(args.model)[0])
+    return network_of(args.model, args.input_precision)
+
+
+def _emulate(args) -> int:
+    from hlsbinary.emulator import emulate_network
+
+    X = _read_inputs(args.inputs, args.key)
+    y = emulate_network(_network(args), X, engine=args.engine)
+    _write_outputs(args.output, y)
     print(f'{len(y)} outputs written to {args.output}')
+    return 0
+
+
+def _estimate(args) -> int:
+    if args.config:
+        from hlsbinary.config import estimate_from_config
+
+        result = estimate_from_config(args.config)
+    elif args.model:
+        from hlsbinary.estimator import estimate_network
+
+        result = estimate_network(_network(args), part=args.part, clock_period=args.clock_period)
+    else:
+        raise ValueError('give a config (-c config.yml) or a model file')
+    print(result.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2))
+        print(f'estimate written to {args.json}')
     return 0
 
 
@@ -51,12 +126,24 @@ def main(argv=None) -> int:
     p.add_argument('names', nargs='*')
     p.add_argument('--out', default='models')
     p.set_defaults(func=_models)
-    p = sub.add_parser('emulate', help='bit-exact firmware outputs of a model on inputs (.npy/.npz)')
-    p.add_argument('model')
+    p = sub.add_parser('emulate', help='bit-exact firmware outputs of a model on inputs (.npy/.npz/.h5/.csv)')
+    p.add_argument('model', help='a saved QKeras model (.h5) or a conversion config (.yml)')
     p.add_argument('inputs')
-    p.add_argument('-o', '--output', default='outputs.npy')
-    p.add_argument('--input-precision', default=None, help="e.g. 'ap_fixed<16,6>' (hls4ml's default)")
+    p.add_argument('-o', '--output', default='outputs.npy', help='.npy, .npz, .h5 or .csv')
+    p.add_argument('--key', default=None, help='array/dataset name inside an .npz/.h5 input file')
+    p.add_argument(
+        '--input-precision', default=None, help="e.g. 'ap_fixed<16,6>' (hls4ml's default; configs carry their own)"
+    )
+    p.add_argument('--engine', choices=['auto', 'compiled', 'numpy'], default='auto')
     p.set_defaults(func=_emulate)
+    p = sub.add_parser('estimate', help='LUT/FF/DSP/BRAM and latency of the generated design, per layer')
+    p.add_argument('model', nargs='?', help='a saved QKeras model (.h5); or use -c')
+    p.add_argument('-c', '--config', help='a conversion config (Part, ClockPeriod and precisions are read from it)')
+    p.add_argument('--part', default='xcvu9p-flga2104-2L-e')
+    p.add_argument('--clock-period', type=float, default=5.0, help='ns')
+    p.add_argument('--input-precision', default=None)
+    p.add_argument('--json', default=None, help='also write the estimate as JSON')
+    p.set_defaults(func=_estimate)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

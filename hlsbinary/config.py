@@ -108,3 +108,35 @@ def convert(config_path: str | Path, compile: bool = False):
     if compile:
         hls_model.compile()
     return hls_model, target
+
+
+def hls_model_from_config(config_path: str | Path):
+    """The hls4ml model a config describes, converted in memory (nothing is written) with the config's precisions."""
+    import hls4ml
+
+    config = load_config(config_path)
+    hls_config = {k: v for k, v in config.items() if k not in ('KerasH5', 'KerasJson', 'KerasModel')}
+    hls_config['KerasModel'] = load_keras_model(config)
+    with tempfile.TemporaryDirectory() as scratch:
+        hls_config['OutputDir'] = scratch
+        return hls4ml.converters.convert_from_config(hls_config), config
+
+
+def estimate_from_config(config_path: str | Path):
+    """:func:`hlsbinary.estimator.estimate` of the design ``hlsbinary convert -c`` would write (Part, ClockPeriod,
+    ClockUncertainty and every precision read from the config)."""
+    from hlsbinary.estimator import DEFAULT_UNCERTAINTY, estimate
+
+    hls_model, config = hls_model_from_config(config_path)
+    uncertainty = config.get('ClockUncertainty', DEFAULT_UNCERTAINTY)
+    if isinstance(uncertainty, str):
+        text = uncertainty.strip()
+        if not text.endswith('%'):
+            raise ConfigError(f"{config_path}: ClockUncertainty {uncertainty!r} must be a percentage like '12.5%'.")
+        uncertainty = float(text[:-1]) / 100
+    return estimate(
+        hls_model,
+        part=config.get('Part', 'xcvu9p-flga2104-2L-e'),
+        clock_period=float(config.get('ClockPeriod', 5)),
+        clock_uncertainty=float(uncertainty),
+    )

@@ -108,3 +108,67 @@ def test_plugin_error_names_layer(tmp_path):
     with pytest.raises(ValueError, match=r"'fc'.*power of two"):
         hls4ml.converters.convert_from_keras_model(model, hls_config=config, backend='VitisBinary', output_dir=str(tmp_path))
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, '-m', 'hlsbinary.cli', *map(str, args)], check=True, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize('fmt', ['h5', 'npz', 'csv'])
+def test_emulate_cli_file_formats(tmp_path, jets_model, fmt):
+    import h5py
+    import numpy as np
+
+    import hlsbinary
+
+    X = np.random.default_rng(3).normal(size=(257, 16))
+    src = tmp_path / f'inputs.{fmt}'
+    if fmt == 'h5':
+        with h5py.File(src, 'w') as f:
+            f.create_dataset('jets', data=X)
+    elif fmt == 'npz':
+        np.savez(src, jets=X)
+    else:
+        np.savetxt(src, X, delimiter=',', fmt='%.17g')
+    out = tmp_path / f'outputs.{fmt}'
+    _cli('emulate', jets_model, src, '-o', out, '--key', 'jets') if fmt != 'csv' else _cli(
+        'emulate', jets_model, src, '-o', out
+    )
+    expected = hlsbinary.emulate(jets_model, X)
+    if fmt == 'h5':
+        with h5py.File(out) as f:
+            got = f['outputs'][...]
+    elif fmt == 'npz':
+        got = np.load(out)['outputs']
+    else:
+        got = np.loadtxt(out, delimiter=',')
+    np.testing.assert_array_equal(got, expected)
+    assert not list(tmp_path.glob('.outputs*'))  # no temporary file left
+
+
+def test_emulate_cli_reads_precision_from_config(tmp_path, jets_model):
+    import numpy as np
+
+    import hlsbinary
+
+    cfg = _config(tmp_path, jets_model)
+    cfg.write_text(cfg.read_text().replace('Precision: fixed<16,6>', 'Precision: fixed<12,4>'))
+    X = np.random.default_rng(4).normal(scale=5, size=(300, 16))
+    np.save(tmp_path / 'x.npy', X)
+    _cli('emulate', cfg, tmp_path / 'x.npy', '-o', tmp_path / 'y.npy')
+    got = np.load(tmp_path / 'y.npy')
+    np.testing.assert_array_equal(got, hlsbinary.emulate(jets_model, X, input_precision='fixed<12,4>'))
+    assert not np.array_equal(got, hlsbinary.emulate(jets_model, X, input_precision='fixed<16,6>'))
+
+
+def test_estimate_cli_prints_table_and_json(tmp_path, jets_model):
+    import json
+
+    cfg = _config(tmp_path, jets_model)
+    out = _cli('estimate', '-c', cfg, '--json', tmp_path / 'est.json')
+    assert 'xnor-popcount' in out.stdout and '% of xcvu9p' in out.stdout
+    data = json.loads((tmp_path / 'est.json').read_text())
+    assert data['total']['DSP'] == 0 and data['clock_period'] == 5.0 and len(data['layers']) == 4
+    assert [layer['name'] for layer in data['layers']] == ['fc1', 'fc2', 'fc3', 'output']

@@ -114,4 +114,5 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     np.testing.assert_array_equal(y_emu.reshape(y_hls.shape), y_hls)
     np.testing.assert_array_equal(y_np, y_emu)
     np.testing.assert_array_equal(y_from_hls, y_emu)
+    assert hlsbinary.estimate(hls_model).to_dict() == hlsbinary.estimate(network).to_dict()
     return hls_model

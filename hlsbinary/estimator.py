@@ -1,0 +1,345 @@
+"""Resource and latency estimates of the fully unrolled designs the plugin generates, without vendor tools.
+
+The estimate follows the structure of ``nnet_binary_dense.h`` node by node, for Xilinx UltraScale+ fabric
+(LUT6 with dual outputs, CARRY8 chains), ``io_parallel``, ReuseFactor 1, one pipelined top function:
+
+* **Weights cost nothing**: XNOR with a constant is a wire or an inverter that the next LUT absorbs; a weight
+  of 0 removes its input; weights are never stored, so BRAM is 0.
+* **Popcount trees** (binary inputs x binary weights): the balanced tree of exact-width adders the kernel writes
+  (``hlsb_popcount``).  An adder costs one LUT per output bit (a carry-chain adder); the first level adds two
+  single bits, which one dual-output LUT6 does.
+* **Add/sub trees** (fixed-point or ternary inputs, or ternary weights): an adder wherever both halves of a
+  sub-tree hold a nonzero weight (inputs whose weight is 0 drop out at synthesis), every one as wide as the
+  layer's accumulator (``hlsb_addsub`` declares them so), one LUT per bit; a subtraction is the same carry chain.
+* **Shared sub-trees**: all neurons split their inputs the same way, so neurons whose weights agree on an input
+  range compute the same sub-tree; HLS's common-subexpression elimination builds it once (:func:`tree_levels`).
+* **Threshold comparators** against constants: ``ceil(w / 2)`` LUTs for a ``w``-bit compare (two bits per LUT on
+  the carry chain), one per threshold, plus one LUT per ternary neuron to form its 2-bit level.
+* **Affine output** (``y = S acc + O``, bound to LUTs, never DSPs): ``2p - n`` is one adder for popcount layers;
+  the constant multiplier is shift-and-add with one adder per extra nonzero digit of ``S`` in canonical signed
+  digit form; the offset is one more adder.
+* **DSP = 0** for every binary/ternary layer: there is no multiplication by a variable anywhere (tested).
+* **Latency**: HLS chains operations into one clock cycle while their delays fit in the clock period minus the
+  uncertainty (12.5 %, hls4ml's default).  An adder of ``w`` bits takes ``ADD_DELAY_NS + ADD_DELAY_PER_BIT_NS * w``
+  (LUT, route, carry chain), a compare ``CMP_DELAY_NS + CMP_DELAY_PER_BIT_NS * w``.  Where a cycle ends, every value
+  alive at that point is registered: those registers are the **FF** estimate, plus the output register.
+  Operations chain across layer boundaries (hls4ml inlines every layer into one pipeline); II is 1.
+
+Validation against the published hls4ml figures is in ``tests/test_estimator.py`` and the README.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from hlsbinary.hls4ml_plugin.hardware import output_type, plan
+from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
+
+# Delays in ns on UltraScale+ (-2 speed grade), as HLS schedules them: a LUT level plus routing, and the carry chain.
+ADD_DELAY_NS = 0.70
+ADD_DELAY_PER_BIT_NS = 0.02
+CMP_DELAY_NS = 0.60
+CMP_DELAY_PER_BIT_NS = 0.02
+DEFAULT_UNCERTAINTY = 0.125  # hls4ml's default ClockUncertainty (12.5 %)
+
+
+@dataclass(frozen=True)
+class Part:
+    """An FPGA's resources: LUTs, flip-flops, DSP slices and 36 Kb block RAMs."""
+
+    name: str
+    LUT: int
+    FF: int
+    DSP: int
+    BRAM: int
+
+
+# Device totals from the Xilinx product tables (the VU9P figures are those of ../shared/REFERENCE.md).
+PARTS = {
+    'xcvu9p': Part('xcvu9p', 1_182_240, 2_364_480, 6_840, 2_160),
+    'xcvu13p': Part('xcvu13p', 1_728_000, 3_456_000, 12_288, 2_688),
+    'xcku115': Part('xcku115', 663_360, 1_326_720, 5_520, 2_160),
+    'xczu9eg': Part('xczu9eg', 274_080, 548_160, 2_520, 912),
+}
+
+
+def find_part(part: str | Part) -> Part:
+    """The :class:`Part` for a full part name (``xcvu9p-flga2104-2L-e``) or its device prefix."""
+    if isinstance(part, Part):
+        return part
+    device = str(part).lower().split('-')[0]
+    if device not in PARTS:
+        raise ValueError(
+            f'part {part!r}: device {device!r} is not known to the estimator; known devices: {sorted(PARTS)}. '
+            'Pass hlsbinary.estimator.Part(name, LUT, FF, DSP, BRAM) for another one.'
+        )
+    return PARTS[device]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One level of logic: its delay, and the bits alive after it (what a register placed there must hold)."""
+
+    delay_ns: float
+    live_bits: int
+
+
+@dataclass
+class LayerEstimate:
+    """Resources and latency of one layer.  ``latency_cycles`` counts the register stages that fall inside it."""
+
+    name: str
+    kind: str
+    LUT: int
+    FF: int = 0
+    DSP: int = 0
+    BRAM: int = 0
+    latency_cycles: int = 0
+    latency_ns: float = 0.0
+    II: int = 1
+    LUT_detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Estimate:
+    """Per-layer and total estimates for one design on one part at one clock."""
+
+    part: Part
+    clock_period: float
+    layers: list[LayerEstimate]
+
+    @property
+    def LUT(self) -> int:
+        return sum(layer.LUT for layer in self.layers)
+
+    @property
+    def FF(self) -> int:
+        return sum(layer.FF for layer in self.layers)
+
+    @property
+    def DSP(self) -> int:
+        return sum(layer.DSP for layer in self.layers)
+
+    @property
+    def BRAM(self) -> int:
+        return sum(layer.BRAM for layer in self.layers)
+
+    @property
+    def latency_cycles(self) -> int:
+        return sum(layer.latency_cycles for layer in self.layers)
+
+    @property
+    def latency_ns(self) -> float:
+        return self.latency_cycles * self.clock_period
+
+    @property
+    def II(self) -> int:
+        return max(layer.II for layer in self.layers)
+
+    def percent(self) -> dict[str, float]:
+        """Share of the part's LUT, FF, DSP and BRAM in percent."""
+        return {key: 100.0 * getattr(self, key) / getattr(self.part, key) for key in ('LUT', 'FF', 'DSP', 'BRAM')}
+
+    def to_dict(self) -> dict:
+        totals = {key: getattr(self, key) for key in ('LUT', 'FF', 'DSP', 'BRAM', 'latency_cycles', 'latency_ns', 'II')}
+        return {
+            'part': asdict(self.part),
+            'clock_period': self.clock_period,
+            'total': totals,
+            'percent': self.percent(),
+            'layers': [asdict(layer) for layer in self.layers],
+        }
+
+    def table(self) -> str:
+        """A per-layer table with totals and the part's percentages, for the terminal."""
+        head = f'{"layer":16s} {"kind":24s} {"LUT":>9s} {"FF":>8s} {"DSP":>4s} {"BRAM":>5s} {"cycles":>7s} {"ns":>7s}'
+        lines = [head, '-' * len(head)]
+        for layer in self.layers:
+            lines.append(
+                f'{layer.name:16s} {layer.kind:24s} {layer.LUT:9,d} {layer.FF:8,d} {layer.DSP:4d} {layer.BRAM:5d} '
+                f'{layer.latency_cycles:7d} {layer.latency_ns:7.1f}'
+            )
+        lines.append('-' * len(head))
+        lines.append(
+            f'{"total":16s} {"II=" + str(self.II):24s} {self.LUT:9,d} {self.FF:8,d} {self.DSP:4d} {self.BRAM:5d} '
+            f'{self.latency_cycles:7d} {self.latency_ns:7.1f}'
+        )
+        pct = self.percent()
+        lines.append(
+            f'{"% of " + self.part.name:41s} {pct["LUT"]:8.2f}% {pct["FF"]:7.2f}% {pct["DSP"]:3.0f}% {pct["BRAM"]:4.0f}%'
+        )
+        return '\n'.join(lines)
+
+
+def adder_delay(width: int) -> float:
+    return ADD_DELAY_NS + ADD_DELAY_PER_BIT_NS * width
+
+
+def compare_delay(width: int) -> float:
+    return CMP_DELAY_NS + CMP_DELAY_PER_BIT_NS * width
+
+
+def compare_luts(width: int) -> int:
+    """A ``width``-bit comparison with a constant: two bits per LUT on the carry chain."""
+    return -(-width // 2)
+
+
+def csd_digits(value: int) -> int:
+    """Nonzero digits of ``value`` in canonical signed-digit form (the adders of a shift-and-add multiplier + 1)."""
+    value, digits = abs(int(value)), 0
+    while value:
+        if value & 1:
+            digits += 1
+            value -= 2 - (value & 3)  # digit +1 if value % 4 == 1, -1 if value % 4 == 3
+        value >>= 1
+    return digits
+
+
+def tree_levels(
+    weights: np.ndarray, leaf_width: int, exact: bool, width: int = 0, share: bool = True
+) -> list[tuple[int, int, int, int]]:
+    """The balanced adder trees ``hlsb_popcount``/``hlsb_addsub`` build for every neuron, level by level.
+
+    Every neuron's tree splits the inputs the same way (``[lo, hi)`` into halves), so the sub-tree over a range is
+    a function of the neuron's weights on that range alone.  With ``share``, neurons whose weights agree on a range
+    use one sub-tree: after full unrolling, HLS's common-subexpression elimination merges identical expressions
+    (at the first level of a 16-input layer only 4 sign patterns exist per input pair, against 64 neurons).
+    An adder exists where both halves hold a nonzero weight.  ``exact``: a node is as wide as its sum needs
+    (popcount: ``ceil(log2(N + 1))`` bits over N inputs); otherwise every adder is ``width`` bits.
+    Returns per height ``h = 1..H``: ``(adders, LUTs, widest adder, bits alive after level h)``.
+    """
+    from hlsbinary.fold import unsigned_width
+
+    weights = np.asarray(weights)
+    levels: dict[int, list[int]] = {}
+    alive: dict[int, int] = {}
+
+    def distinct(rows: np.ndarray) -> int:
+        if not share or len(rows) < 2:
+            return len(rows)
+        return len({row.tobytes() for row in np.ascontiguousarray(rows, dtype=np.int8)})
+
+    def node(lo, hi):  # returns (height, width, nonzero mask over neurons, distinct values)
+        block = weights[lo:hi]
+        nonzero = (block != 0).any(axis=0)
+        if hi - lo == 1:
+            return 0, leaf_width, nonzero, distinct(block.T[nonzero])
+        mid = lo + (hi - lo) // 2
+        children = node(lo, mid), node(mid, hi)
+        h = 1 + max(c[0] for c in children)
+        w = unsigned_width(hi - lo) if exact else width
+        both = children[0][2] & children[1][2]
+        adders = distinct(block.T[both])
+        luts = 1 if (exact and children[0][1] == 1 and children[1][1] == 1) else w  # two bits: one dual-output LUT6
+        entry = levels.setdefault(h, [0, 0, 0])
+        entry[0] += adders
+        entry[1] += adders * luts
+        entry[2] = max(entry[2], w)
+        for hc, wc, _, count in children:  # a child's values wait from their level until this one
+            for level in range(hc, h):
+                alive[level] = alive.get(level, 0) + wc * count
+        return h, w, nonzero, distinct(block.T[nonzero])
+
+    if weights.shape[0] == 0:
+        return []
+    top, top_w, _, count = node(0, weights.shape[0])
+    alive[top] = alive.get(top, 0) + top_w * count
+    return [(*levels[h], alive.get(h, 0)) for h in sorted(levels)]
+
+
+def layer_logic(layer: BinaryDense, is_model_output: bool, share: bool = True) -> tuple[str, dict[str, int], list[Step]]:
+    """``(kind, LUTs by component, steps)`` of one layer of the generated kernel."""
+    kp = plan(layer)
+    n_out = layer.n_out
+    luts: dict[str, int] = {}
+    steps: list[Step] = []
+    if kp.popcount:
+        kind = 'xnor-popcount'
+        tree = tree_levels(layer.weights, 1, True, share=share)
+    else:
+        kind = 'add/sub ' + ('fixed' if layer.input_encoding is Encoding.FIXED else layer.input_encoding.value)
+        leaf_w = layer.input_type.width if layer.input_encoding is Encoding.FIXED else 2
+        tree = tree_levels(layer.weights, leaf_w, False, kp.accum.width, share=share)
+    luts['adder tree'] = sum(lut for _, lut, _, _ in tree)
+    steps += [Step(adder_delay(widest), live) for _, _, widest, live in tree]
+    if layer.ternary_weights:
+        kind += ' (ternary w)'
+    stage = layer.output
+    out_t, _, _ = output_type(layer, is_model_output)
+    if isinstance(stage, ThresholdStage):
+        n_thr = stage.thresholds.shape[1]
+        luts['thresholds'] = n_out * n_thr * compare_luts(kp.compare_width) + (n_out if n_thr > 1 else 0)
+        steps.append(Step(compare_delay(kp.compare_width), n_out * out_t.width))
+        return kind, luts, steps
+    score_w = kp.score.width
+    if kp.popcount:  # s = 2p - n: a shift (wires) and one subtraction
+        luts['2p-n'] = n_out * score_w
+        steps.append(Step(adder_delay(score_w), n_out * score_w))
+    if isinstance(stage, AffineStage):
+        digits = [csd_digits(s) for s in stage.scale]
+        s_bits = max(1, int(np.max(np.abs(stage.scale))).bit_length())
+        product_w = score_w + s_bits
+        luts['affine'] = sum(max(d - 1, 0) * product_w for d in digits) + n_out * stage.out_type.width
+        for _ in range(math.ceil(math.log2(max(max(digits), 1))) if max(digits) > 1 else 0):
+            steps.append(Step(adder_delay(product_w), n_out * product_w))
+        steps.append(Step(adder_delay(stage.out_type.width), n_out * stage.out_type.width))
+    return kind, luts, steps
+
+
+def estimate_network(
+    network: Network,
+    part: str | Part = 'xcvu9p-flga2104-2L-e',
+    clock_period: float = 5.0,
+    clock_uncertainty: float = DEFAULT_UNCERTAINTY,
+    share_subtrees: bool = True,
+) -> Estimate:
+    """Estimate ``network``'s fully unrolled design; see the module docstring for every formula.
+
+    ``share_subtrees=False`` gives the upper bound without common-subexpression elimination.
+    """
+    if clock_period <= 0:
+        raise ValueError(f'clock_period must be positive (ns), got {clock_period}')
+    budget = clock_period * (1.0 - clock_uncertainty)
+    layers, used = [], 0.0
+    for layer in network.layers:
+        is_output = layer is network.layers[-1]
+        kind, luts, steps = layer_logic(layer, is_output, share_subtrees)
+        est = LayerEstimate(layer.name, kind, int(sum(luts.values())), LUT_detail=luts)
+        live_before = 0
+        for step in steps:
+            if used > 0 and used + step.delay_ns > budget:  # the cycle ends here: register what is alive
+                est.latency_cycles += 1
+                est.FF += live_before
+                used = 0.0
+            used += step.delay_ns
+            live_before = step.live_bits
+        layers.append(est)
+    layers[-1].latency_cycles += 1  # the output register
+    layers[-1].FF += steps[-1].live_bits
+    for est in layers:
+        est.latency_ns = est.latency_cycles * clock_period
+    return Estimate(find_part(part), clock_period, layers)
+
+
+def estimate(
+    model,
+    part: str | Part = 'xcvu9p-flga2104-2L-e',
+    clock_period: float = 5.0,
+    input_precision: str | None = None,
+    clock_uncertainty: float = DEFAULT_UNCERTAINTY,
+    share_subtrees: bool = True,
+) -> Estimate:
+    """LUT/FF/DSP/BRAM and latency of the design the plugin generates for ``model``.
+
+    ``model`` is a :class:`Network`, an hls4ml model converted with VivadoBinary/VitisBinary, a QKeras model or a
+    path to a saved one (``input_precision`` as in :func:`hlsbinary.emulate`).
+    """
+    from hlsbinary.emulator import network_of
+
+    return estimate_network(network_of(model, input_precision), part, clock_period, clock_uncertainty, share_subtrees)
+
+
+__all__ = ['Estimate', 'LayerEstimate', 'PARTS', 'Part', 'estimate', 'estimate_network', 'find_part']
