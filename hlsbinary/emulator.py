@@ -209,7 +209,7 @@ class CompiledNetwork:
             d.trace = ptr if isinstance(layer.output, ThresholdStage) else None
             d.affine_out = ptr if isinstance(layer.output, AffineStage) else None
             d.acc_out = ptr if layer.output is None else None
-        kernel.hlsb_run(
+        status = kernel.hlsb_run(
             self.descriptors,
             ctypes.c_int32(len(self.descriptors)),
             ctypes.c_void_p(product.ctypes.data),
@@ -217,6 +217,8 @@ class CompiledNetwork:
             ctypes.c_int64(n),
             ctypes.c_int64(product.strides[0] // product.itemsize),
         )
+        if status != 0:
+            raise MemoryError('the emulator kernel could not allocate its 512 KiB of activations')
 
     def _scratch(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """A reusable buffer: streaming batches allocate (and page-fault) once, not per batch."""

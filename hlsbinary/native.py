@@ -51,15 +51,17 @@ def _compiler() -> str | None:
     return None
 
 
-def _build(compiler: str, flags: list[str], target: Path) -> bool:
+def _build(compiler: str, flags: list[str], target: Path) -> str | None:
+    """Compile into ``target``; returns None, or the compiler's complaint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         out = Path(tmp) / target.name
         cmd = [compiler, *flags, '-shared', '-fPIC', '-std=c11', str(SOURCE), '-o', str(out), '-lm']
-        if subprocess.run(cmd, capture_output=True).returncode != 0:
-            return False
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            return f'{" ".join(cmd)}: {result.stderr.strip()[-500:]}'
         os.replace(out, target)
-    return True
+    return None
 
 
 @functools.cache
@@ -69,13 +71,16 @@ def load_kernel() -> ctypes.CDLL:
     if compiler is None:
         raise KernelUnavailable('no C compiler (cc, gcc or clang; or $CC) found to build the emulator kernel')
     source = SOURCE.read_bytes()
+    complaint = ''
     for flags in FLAG_SETS:
         key = hashlib.sha256(source + ' '.join([compiler, *flags, _cpu_signature()]).encode()).hexdigest()[:16]
         target = cache_dir() / f'emulate-{key}.so'
-        if target.exists() or _build(compiler, flags, target):
+        if not target.exists():
+            complaint = _build(compiler, flags, target) or ''
+        if target.exists():
             lib = ctypes.CDLL(str(target))
-            lib.hlsb_run.restype = None
+            lib.hlsb_run.restype = ctypes.c_int32
             lib.hlsb_quantize.restype = ctypes.c_int64
             lib.hlsb_popcount_peak.restype = ctypes.c_int64
             return lib
-    raise KernelUnavailable(f'{compiler} could not compile {SOURCE} with any of {FLAG_SETS}')
+    raise KernelUnavailable(f'{compiler} could not compile {SOURCE} with any of {FLAG_SETS}; last error: {complaint}')

@@ -18,6 +18,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HLSB_BLOCK 256   /* events per block: a 1024-wide layer's planes then fit in L1/L2 */
@@ -173,11 +174,12 @@ int64_t hlsb_quantize(const void *in, int32_t in_is_float32, int64_t batch, int3
                           : quantize_f64_f64(in, batch, n_features, frac, width, is_signed, out);
 }
 
-/* Runs `n_layers` layers on `batch` events.  `product` holds the first layer's accumulators, output j of
+/* Runs `n_layers` layers on `batch` events; returns 0, or -1 if out of memory.  `product` holds the first layer's accumulators, output j of
  * event e at product[j * ld + e] (integer-valued: float32 if product_is_float32, else float64). */
-void hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product, int32_t product_is_float32,
+int32_t hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product, int32_t product_is_float32,
               int64_t batch, int64_t ld) {
-    static _Thread_local hlsb_planes planes[2];
+    hlsb_planes *planes = malloc(2 * sizeof(hlsb_planes)); /* 512 KiB: activations ping-pong between layers */
+    if (!planes) return -1;
     for (int64_t e0 = 0; e0 < batch; e0 += HLSB_BLOCK) {
         const int m = batch - e0 < HLSB_BLOCK ? (int)(batch - e0) : HLSB_BLOCK;
         const void *block = product_is_float32 ? (const void *)((const float *)product + e0)
@@ -185,6 +187,8 @@ void hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product, i
         for (int l = 0; l < n_layers; l++)
             run_layer(&layers[l], &planes[(l + 1) % 2], &planes[l % 2], block, ld, product_is_float32, e0, m);
     }
+    free(planes);
+    return 0;
 }
 
 /* The machine's popcount limit: popcounts of XOR'd 64-bit words per call, from L1 (for the benchmark). */
