@@ -103,6 +103,10 @@ class LayerEstimate:
     LUT_detail: dict = field(default_factory=dict)
 
 
+def _summed(key: str) -> property:
+    return property(lambda self: sum(getattr(layer, key) for layer in self.layers), doc=f'{key}, summed over the layers.')
+
+
 @dataclass
 class Estimate:
     """Per-layer and total estimates for one design on one part at one clock."""
@@ -111,25 +115,11 @@ class Estimate:
     clock_period: float
     layers: list[LayerEstimate]
 
-    @property
-    def LUT(self) -> int:
-        return sum(layer.LUT for layer in self.layers)
-
-    @property
-    def FF(self) -> int:
-        return sum(layer.FF for layer in self.layers)
-
-    @property
-    def DSP(self) -> int:
-        return sum(layer.DSP for layer in self.layers)
-
-    @property
-    def BRAM(self) -> int:
-        return sum(layer.BRAM for layer in self.layers)
-
-    @property
-    def latency_cycles(self) -> int:
-        return sum(layer.latency_cycles for layer in self.layers)
+    LUT = _summed('LUT')
+    FF = _summed('FF')
+    DSP = _summed('DSP')
+    BRAM = _summed('BRAM')
+    latency_cycles = _summed('latency_cycles')
 
     @property
     def latency_ns(self) -> float:
