@@ -136,3 +136,21 @@ def test_portable_build_equals_native(tmp_path, monkeypatch, rng):
         assert list(tmp_path.glob('emulate-*.so'))
     finally:
         native.load_kernel.cache_clear()
+
+
+def test_emulating_a_network_needs_no_tensorflow(tmp_path):
+    """A Network read once (pickled here) emulates in a process that never imports TensorFlow."""
+    import pickle
+    import subprocess
+    import sys
+
+    network = random_network(np.random.default_rng(5), [16, 32, 5], FixedType(16, 6, True), 'bb')
+    (tmp_path / 'net.pkl').write_bytes(pickle.dumps(network))
+    code = (
+        'import pickle, sys, numpy as np, hlsbinary\n'
+        f'net = pickle.loads(open({str(tmp_path / "net.pkl")!r}, "rb").read())\n'
+        'y = hlsbinary.emulate(net, np.ones((10, 16)), engine="compiled")\n'
+        'print(y.shape, "tensorflow" in sys.modules, "hls4ml" in sys.modules)'
+    )
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '(10, 5) False False'
