@@ -114,6 +114,21 @@ def _estimate(args) -> int:
     return 0
 
 
+def _data(args) -> int:
+    from hlsbinary.datasets import DATASETS, data_dir
+
+    if args.action == 'list':
+        for name, (description, sources, _) in DATASETS.items():
+            print(f'{name:8s} {description}; sources: {", ".join(sources)}')
+        print(f'cache: {data_dir()} (set HLSBINARY_DATA to move it)')
+        return 0
+    if args.name not in DATASETS:
+        raise ValueError(f'unknown data set {args.name!r}; known: {sorted(DATASETS)}')
+    dataset = DATASETS[args.name][2](source=args.source)
+    print(dataset.summary())
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='hlsbinary', description='Bit-exact binary/ternary networks on FPGAs with hls4ml')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -144,10 +159,15 @@ def main(argv=None) -> int:
     p.add_argument('--input-precision', default=None)
     p.add_argument('--json', default=None, help='also write the estimate as JSON')
     p.set_defaults(func=_estimate)
+    p = sub.add_parser('data', help='list the data sets, or fetch (and cache) one and summarise it')
+    p.add_argument('action', choices=['list', 'fetch'])
+    p.add_argument('name', nargs='?', help='jets or mnist')
+    p.add_argument('--source', default='bundled', help='bundled, openml, keras (MNIST), or a path to a local file')
+    p.set_defaults(func=_data)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
         print(f'hlsbinary: error: {err}', file=sys.stderr)
         return 2
 

@@ -1,0 +1,93 @@
+"""The hls4ml LHC jet data set (OpenML 42468, ``hls4ml_lhc_jets_hlf``): 16 high-level features, 5 classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hlsbinary.datasets.base import Dataset, DatasetUnavailable, as_labels, data_dir, read_table, split
+
+OPENML_ID = 42468
+JET_FEATURES = [
+    'j_zlogz', 'j_c1_b0_mmdt', 'j_c1_b1_mmdt', 'j_c1_b2_mmdt', 'j_c2_b1_mmdt', 'j_c2_b2_mmdt', 'j_d2_b1_mmdt',
+    'j_d2_b2_mmdt', 'j_d2_a1_b1_mmdt', 'j_d2_a1_b2_mmdt', 'j_m2_b1_mmdt', 'j_m2_b2_mmdt', 'j_n2_b1_mmdt',
+    'j_n2_b2_mmdt', 'j_mass_mmdt', 'j_multiplicity',
+]  # fmt: skip
+JET_CLASSES = ['g', 'q', 't', 'W', 'Z']  # the index order of hls4ml's tutorial (LabelEncoder on g, q, t, w, z)
+BUNDLED = Path(__file__).parent / 'data' / 'jets_pythia8.npz'
+LOCAL = "source='<path>' to a local .npz/.h5 (X, y) or .csv (the 16 features and a class column) copy of OpenML 42468"
+
+
+def _normalise_classes(y) -> np.ndarray:
+    names = {c.lower(): c for c in JET_CLASSES}
+    return as_labels(np.array([names.get(str(v).lower(), str(v)) for v in y]), JET_CLASSES, 'jets')
+
+
+def _from_openml():
+    from sklearn.datasets import fetch_openml
+
+    try:
+        data = fetch_openml(data_id=OPENML_ID, data_home=str(data_dir() / 'openml'), as_frame=True, parser='auto')
+    except Exception as err:  # URLError, HTTPError, socket errors, OpenML server errors: all mean "not available"
+        raise DatasetUnavailable(
+            f'the jet data set could not be fetched from OpenML (id {OPENML_ID}) and is not cached in '
+            f"{data_dir() / 'openml'}: {err}. Alternatives: {LOCAL}; or the bundled sample (source='bundled')."
+        ) from err
+    X = data.data[JET_FEATURES].to_numpy(dtype=np.float32)
+    return X, _normalise_classes(data.target), 'openml'
+
+
+def _from_bundle():
+    if not BUNDLED.exists():
+        raise DatasetUnavailable(
+            'the bundled Pythia 8 jet sample is not shipped in this version yet (it comes with the generator). '
+            f"Alternatives: source='openml' (needs the network once, then cached), or {LOCAL}."
+        )
+    data = np.load(BUNDLED)
+    return data['X'].astype(np.float32), data['y'].astype(np.int64), 'bundled'
+
+
+def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.2, seed: int = 42) -> Dataset:
+    """The jet data in the standard recipe: 80/20 split with ``random_state=42`` (stratified), and a
+    ``StandardScaler`` fitted on the training part applied to both parts (``scale=False`` keeps raw features;
+    the fitted mean and scale are in ``notes`` either way, for the firmware's input precision).
+
+    ``source``: ``'bundled'`` (the shipped sample), ``'openml'`` (OpenML 42468, cached), or a path.
+    """
+    if source == 'bundled':
+        X, y, origin = _from_bundle()
+    elif source == 'openml':
+        X, y, origin = _from_openml()
+    else:
+        X, y, names = read_table(source, label_column=None)
+        if names is not None and names != JET_FEATURES and set(JET_FEATURES) <= set(names):
+            X = X[:, [names.index(n) for n in JET_FEATURES]]
+        if X.shape[1] != len(JET_FEATURES):
+            raise DatasetUnavailable(
+                f'{source}: {X.shape[1]} feature columns; the jet data has {len(JET_FEATURES)}: {JET_FEATURES}'
+            )
+        X, y, origin = X.astype(np.float32), _normalise_classes(y), str(source)
+    X_train, X_test, y_train, y_test = split(X, y, test_size, seed)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    if scale:
+        X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+    notes = {
+        'split_seed': seed,
+        'test_size': test_size,
+        'scaled': scale,
+        'scaler_mean': mean.tolist(),
+        'scaler_scale': std.tolist(),
+    }
+    return Dataset(
+        'jets',
+        origin,
+        X_train.astype(np.float32),
+        y_train,
+        X_test.astype(np.float32),
+        y_test,
+        list(JET_FEATURES),
+        list(JET_CLASSES),
+        notes,
+    )
