@@ -1,0 +1,153 @@
+"""The 16 high-level features of the hls4ml jet data, computed from a jet's constituents (pure NumPy).
+
+Constituents are four-momenta ``(px, py, pz, E)``.  With ``z_i = pT_i / sum_j pT_j`` and ``R_ij`` the distance in
+rapidity and azimuth, the energy correlation functions (Larkoski, Salam, Thaler, JHEP 06 (2013) 108; Moult,
+Necib, Thaler, JHEP 12 (2016) 153) are
+
+* ``e2^(b) = sum_{i<j} z_i z_j R_ij^b``, ``e3^(b) = sum_{i<j<k} z_i z_j z_k (R_ij R_ik R_jk)^b``;
+* ``1e3^(b)`` and ``2e3^(b)``: the same triple sum with, instead of the product of the three ``R^b``, the
+  smallest one, or the product of the two smallest;
+
+and the ratios ``C1^(b) = e2^(b)``, ``C2^(b) = e3^(b) / e2^(b)^2``, ``D2^(b) = e3^(b) / e2^(b)^3``,
+``D2^(a,b) = e3^(a) / e2^(b)^(3a/b)``, ``M2^(b) = 1e3^(b) / e2^(b)``, ``N2^(b) = 2e3^(b) / e2^(b)^2``
+(0 where the denominator is 0: a one-particle jet).  They are evaluated on the jet groomed by the modified
+mass-drop tagger (mMDT: soft drop with ``beta = 0``, ``z_cut = 0.1``, on the Cambridge/Aachen history), as the
+``_mmdt`` suffix of the feature names says; ``j_zlogz = sum z log z`` and ``j_multiplicity`` use the whole jet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hlsbinary.datasets.jets import JET_FEATURES
+
+Z_CUT = 0.1
+
+
+def pt_y_phi(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transverse momentum, rapidity and azimuth of four-momenta ``(px, py, pz, E)``."""
+    p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
+    px, py, pz, e = p4.T
+    pt = np.hypot(px, py)
+    y = 0.5 * np.log(np.maximum(e + pz, 1e-300) / np.maximum(e - pz, 1e-300))
+    return pt, y, np.arctan2(py, px)
+
+
+def delta_r(y1, phi1, y2, phi2) -> np.ndarray:
+    """``sqrt(dy^2 + dphi^2)`` with ``dphi`` wrapped into ``[-pi, pi]``."""
+    dphi = np.mod(np.asarray(phi1) - np.asarray(phi2) + np.pi, 2 * np.pi) - np.pi
+    return np.hypot(np.asarray(y1) - np.asarray(y2), dphi)
+
+
+def mass(p4: np.ndarray) -> float:
+    """Invariant mass of the summed four-momenta (0 if the square is negative by rounding)."""
+    px, py, pz, e = np.asarray(p4, dtype=np.float64).reshape(-1, 4).sum(axis=0)
+    return float(np.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0)))
+
+
+def cambridge_aachen(p4: np.ndarray) -> list[tuple[int, int, int]]:
+    """The Cambridge/Aachen clustering history: merges ``(a, b, new)`` of pseudojet indices, closest pair first.
+
+    Pseudojets ``0..n-1`` are the constituents; merge ``k`` creates pseudojet ``n + k`` (E-scheme: four-momenta
+    add).  All particles end in one jet (radius larger than the jet's).
+    """
+    p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
+    n = len(p4)
+    momenta = list(p4)
+    active = list(range(n))
+    history = []
+    while len(active) > 1:
+        _, y, phi = pt_y_phi(np.array([momenta[i] for i in active]))
+        d = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :])
+        np.fill_diagonal(d, np.inf)
+        a, b = np.unravel_index(np.argmin(d), d.shape)
+        ia, ib = active[min(a, b)], active[max(a, b)]
+        new = len(momenta)
+        momenta.append(momenta[ia] + momenta[ib])
+        history.append((ia, ib, new))
+        active = [i for i in active if i not in (ia, ib)] + [new]
+    return history
+
+
+def mmdt_constituents(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
+    """Indices of the constituents kept by mMDT: undo the C/A history from the top; while the softer branch
+    carries less than ``z_cut`` of the pair's pT, drop it and follow the harder one."""
+    p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
+    n = len(p4)
+    if n < 2:
+        return np.arange(n)
+    history = cambridge_aachen(p4)
+    children = {new: (a, b) for a, b, new in history}
+    momenta = {i: p4[i] for i in range(n)}
+    for a, b, new in history:
+        momenta[new] = momenta[a] + momenta[b]
+    node = history[-1][2]
+    while node in children:
+        a, b = children[node]
+        pta, ptb = np.hypot(*momenta[a][:2]), np.hypot(*momenta[b][:2])
+        if min(pta, ptb) / (pta + ptb) > z_cut:
+            break
+        node = a if pta >= ptb else b
+    leaves, stack = [], [node]
+    while stack:
+        k = stack.pop()
+        if k in children:
+            stack.extend(children[k])
+        else:
+            leaves.append(k)
+    return np.sort(np.array(leaves, dtype=np.int64))
+
+
+def energy_correlators(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, beta: float) -> dict[str, float]:
+    """``e2, e3, 1e3, 2e3`` at angular exponent ``beta`` (normalised by the jet's scalar pT sum)."""
+    z = pt / pt.sum()
+    r = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :]) ** beta
+    i, j = np.triu_indices(len(z), 1)
+    e2 = float(np.sum(z[i] * z[j] * r[i, j]))
+    if len(z) < 3:
+        return {'e2': e2, 'e3': 0.0, '1e3': 0.0, '2e3': 0.0}
+    i, j, k = (a.ravel() for a in np.meshgrid(*(np.arange(len(z)),) * 3, indexing='ij'))
+    keep = (i < j) & (j < k)
+    i, j, k = i[keep], j[keep], k[keep]
+    w = z[i] * z[j] * z[k]
+    sides = np.sort(np.stack([r[i, j], r[i, k], r[j, k]]), axis=0)
+    return {
+        'e2': e2,
+        'e3': float(np.sum(w * sides[0] * sides[1] * sides[2])),
+        '1e3': float(np.sum(w * sides[0])),
+        '2e3': float(np.sum(w * sides[0] * sides[1])),
+    }
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else 0.0
+
+
+def jet_features(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
+    """The 16 features, in the order of :data:`hlsbinary.datasets.JET_FEATURES`, of one jet's constituents."""
+    p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
+    pt, y, phi = pt_y_phi(p4)
+    z = pt / pt.sum()
+    groomed = mmdt_constituents(p4, z_cut)
+    gpt, gy, gphi = pt[groomed], y[groomed], phi[groomed]
+    ecf = {b: energy_correlators(gpt, gy, gphi, b) for b in (1.0, 2.0)}
+    c1_b0 = float(np.sum(np.triu(np.outer(gpt, gpt) / gpt.sum() ** 2, 1)))  # e2 at beta = 0
+    values = {
+        'j_zlogz': float(np.sum(z * np.log(z))),
+        'j_c1_b0_mmdt': c1_b0,
+        'j_c1_b1_mmdt': ecf[1.0]['e2'],
+        'j_c1_b2_mmdt': ecf[2.0]['e2'],
+        'j_c2_b1_mmdt': _ratio(ecf[1.0]['e3'], ecf[1.0]['e2'] ** 2),
+        'j_c2_b2_mmdt': _ratio(ecf[2.0]['e3'], ecf[2.0]['e2'] ** 2),
+        'j_d2_b1_mmdt': _ratio(ecf[1.0]['e3'], ecf[1.0]['e2'] ** 3),
+        'j_d2_b2_mmdt': _ratio(ecf[2.0]['e3'], ecf[2.0]['e2'] ** 3),
+        'j_d2_a1_b1_mmdt': _ratio(ecf[1.0]['e3'], ecf[1.0]['e2'] ** 3),
+        'j_d2_a1_b2_mmdt': _ratio(ecf[1.0]['e3'], ecf[2.0]['e2'] ** 1.5),
+        'j_m2_b1_mmdt': _ratio(ecf[1.0]['1e3'], ecf[1.0]['e2']),
+        'j_m2_b2_mmdt': _ratio(ecf[2.0]['1e3'], ecf[2.0]['e2']),
+        'j_n2_b1_mmdt': _ratio(ecf[1.0]['2e3'], ecf[1.0]['e2'] ** 2),
+        'j_n2_b2_mmdt': _ratio(ecf[2.0]['2e3'], ecf[2.0]['e2'] ** 2),
+        'j_mass_mmdt': mass(p4[groomed]),
+        'j_multiplicity': float(len(p4)),
+    }
+    return np.array([values[name] for name in JET_FEATURES])
