@@ -129,6 +129,22 @@ def _data(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from tqdm import tqdm
+
+    from hlsbinary.datasets import DATASETS
+    from hlsbinary.report import evaluate_model, write_report
+
+    dataset = DATASETS[args.data][2](source=args.source)
+    results = [
+        evaluate_model(path, dataset, args.input_precision, args.part, args.clock_period)
+        for path in tqdm(args.models, desc='evaluating', unit='model')
+    ]
+    out = write_report(results, args.out, title=args.title or f'{args.data}: {len(results)} models')
+    print(f'report written to {out}/report.md (and report.html, report.json, PNG plots)')
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='hlsbinary', description='Bit-exact binary/ternary networks on FPGAs with hls4ml')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -164,6 +180,16 @@ def main(argv=None) -> int:
     p.add_argument('name', nargs='?', help='jets or mnist')
     p.add_argument('--source', default='bundled', help='bundled, openml, keras (MNIST), or a path to a local file')
     p.set_defaults(func=_data)
+    p = sub.add_parser('report', help='ROC curves, AUCs, accuracy, estimated resources/latency of saved models')
+    p.add_argument('models', nargs='+', help='saved models (.h5): binary/ternary ones are emulated bit-exactly')
+    p.add_argument('--data', choices=['jets', 'mnist'], required=True)
+    p.add_argument('--source', default='bundled')
+    p.add_argument('--out', default='report')
+    p.add_argument('--title', default=None)
+    p.add_argument('--input-precision', default=None, help='default: fixed<16,6> for jets, ufixed<8,0> for MNIST')
+    p.add_argument('--part', default='xcvu9p-flga2104-2L-e')
+    p.add_argument('--clock-period', type=float, default=5.0)
+    p.set_defaults(func=_report)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
