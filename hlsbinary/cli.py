@@ -21,8 +21,13 @@ def _models(args) -> int:
     from hlsbinary.zoo import ARCHITECTURES, build_all
 
     if args.action == 'list':
-        for name, (n_in, widths, kind) in ARCHITECTURES.items():
-            print(f'{name:30s} {kind:8s} {n_in}x' + 'x'.join(map(str, widths)))
+        for name, s in ARCHITECTURES.items():
+            note = (
+                ''
+                if s.convertible
+                else ('  (float baseline)' if s.weights == 'float' else '  (ReLU blocks: not folded by the plugin yet)')
+            )
+            print(f'{name:28s} {s.describe():28s} {s.n_in}x' + 'x'.join(map(str, s.widths)) + note)
         return 0
     for path in build_all(args.out, args.names or None):
         print(f'wrote {path}')
@@ -145,6 +150,19 @@ def _report(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from hlsbinary.train import load_train_config, train
+
+    config = load_train_config(args.config)
+    metrics = train(config)
+    aucs = ', '.join(f'{c} {100 * a:.1f}' for c, a in metrics['test_auc'].items())
+    print(
+        f'{metrics["model"]}: test accuracy {100 * metrics["test_accuracy"]:.2f}% ({metrics["evaluated_as"]}); AUC % {aucs}'
+    )
+    print(f'saved {config["Output"]} and its metrics beside it')
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='hlsbinary', description='Bit-exact binary/ternary networks on FPGAs with hls4ml')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -190,6 +208,9 @@ def main(argv=None) -> int:
     p.add_argument('--part', default='xcvu9p-flga2104-2L-e')
     p.add_argument('--clock-period', type=float, default=5.0)
     p.set_defaults(func=_report)
+    p = sub.add_parser('train', help='train a zoo architecture from a YAML config (the BNN recipe, seeded)')
+    p.add_argument('-c', '--config', required=True)
+    p.set_defaults(func=_train)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -104,6 +104,7 @@ def _plot_tradeoff(rows: list[dict], key: str, label: str, path: Path) -> None:
         ax.annotate(row['model'], (x, 100 * row['mean_auc']), textcoords='offset points', xytext=(5, 4), fontsize=8)
     ax.set_xlabel(label)
     ax.set_ylabel('mean AUC over classes (%)')
+    ax.margins(x=0.3, y=0.15)  # room for the labels
     if key == 'LUT':
         ax.set_xscale('log')
     ax.grid(True, alpha=0.3)
@@ -210,6 +211,13 @@ def write_report(results: list[ModelResult], out_dir: str | Path, title: str = '
     return target
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities; ROC curves are drawn on these, the community's convention."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
 DEFAULT_INPUT_PRECISION = {'jets': 'fixed<16,6>', 'mnist': 'ufixed<8,0>'}
 
 
@@ -232,13 +240,17 @@ def evaluate_model(
     from hlsbinary.hls4ml_plugin.types import parse_fixed
 
     model = load_model(str(path))
+    ends_in_softmax = (
+        getattr(model.layers[-1], 'activation', None) is not None and model.layers[-1].activation.__name__ == 'softmax'
+    )
     precision = input_precision or DEFAULT_INPUT_PRECISION.get(dataset.name, 'fixed<16,6>')
     name = Path(path).stem
     try:
         network = read_network(model, parse_fixed(precision))
     except UnsupportedModelError:
         scores = model.predict(dataset.X_test, verbose=0, batch_size=4096)
+        scores = scores if ends_in_softmax else softmax(scores)
         return ModelResult(name, dataset.y_test, scores, dataset.class_names, None, 'float (Keras)')
-    scores = emulate_network(network, dataset.X_test)
+    scores = softmax(emulate_network(network, dataset.X_test))  # class probabilities of the firmware's logits
     est = estimate_network(network, part=part, clock_period=clock_period)
     return ModelResult(name, dataset.y_test, scores, dataset.class_names, est, f'firmware emulation, {precision} inputs')

@@ -82,7 +82,9 @@ def test_report_cli_emulates_the_firmware(tmp_path):
     )
     data = json.loads((tmp_path / 'rep' / 'report.json').read_text())
     d = load_mnist()
-    scores = hlsbinary.emulate(path, d.X_test, input_precision='ufixed<8,0>')
+    from hlsbinary.report import softmax
+
+    scores = softmax(hlsbinary.emulate(path, d.X_test, input_precision='ufixed<8,0>'))
     row = data['models'][0]
     assert row['auc']['3'] == pytest.approx(roc_auc_score(d.y_test == 3, scores[:, 3]), abs=1e-12)
     assert row['estimate']['DSP'] == 0 and (tmp_path / 'rep' / 'auc_vs_lut.png').exists()
