@@ -129,6 +129,14 @@ def _data(args) -> int:
         return 0
     if args.name not in DATASETS:
         raise ValueError(f'unknown data set {args.name!r}; known: {sorted(DATASETS)}')
+    if args.action == 'generate':
+        if args.name != 'jets':
+            raise ValueError('only the jet data set has a generator (Pythia 8 + FastJet)')
+        from hlsbinary.datasets.generate import generate
+
+        out = generate(args.out, args.jets_per_class, seed=args.seed)
+        print(f'wrote {out}')
+        return 0
     dataset = DATASETS[args.name][2](source=args.source)
     print(dataset.summary())
     return 0
@@ -193,9 +201,12 @@ def main(argv=None) -> int:
     p.add_argument('--input-precision', default=None)
     p.add_argument('--json', default=None, help='also write the estimate as JSON')
     p.set_defaults(func=_estimate)
-    p = sub.add_parser('data', help='list the data sets, or fetch (and cache) one and summarise it')
-    p.add_argument('action', choices=['list', 'fetch'])
+    p = sub.add_parser('data', help='list the data sets, fetch (and cache) one, or generate jets with Pythia 8')
+    p.add_argument('action', choices=['list', 'fetch', 'generate'])
     p.add_argument('name', nargs='?', help='jets or mnist')
+    p.add_argument('--out', default='jets_pythia8.npz', help='generate: the .npz to write (chunks cached beside it)')
+    p.add_argument('--jets-per-class', type=int, default=20000)
+    p.add_argument('--seed', type=int, default=20261122)
     p.add_argument('--source', default='bundled', help='bundled, openml, keras (MNIST), or a path to a local file')
     p.set_defaults(func=_data)
     p = sub.add_parser('report', help='ROC curves, AUCs, accuracy, estimated resources/latency of saved models')

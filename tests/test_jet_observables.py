@@ -125,3 +125,17 @@ def test_collinear_three_prongs_separate_min_and_two_smallest(beta):
     assert feature(p4, f'j_n2_b{k}_mmdt') == pytest.approx((a * b) ** beta / 27 / e2**2, rel=1e-9)
     assert feature(p4, f'j_c2_b{k}_mmdt') == pytest.approx(e3 / e2**2, rel=1e-9)
     assert feature(p4, f'j_d2_b{k}_mmdt') == pytest.approx(e3 / e2**3, rel=1e-9)
+
+
+def test_generator_is_reproducible_and_physical():
+    """Pythia 8 + FastJet W jets: the same seed gives the same features; the groomed mass sits near the W's."""
+    pytest.importorskip('pythia8mc', reason='the generator extra (pythia8mc builds for ~40 min) is not installed')
+    pytest.importorskip('fastjet', reason='the generator extra (fastjet) is not installed')
+    from hlsbinary.datasets.generate import generate_chunk
+
+    a = generate_chunk('W', 6, seed=5)
+    b = generate_chunk('W', 6, seed=5)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (6, 16)
+    masses = a[:, JET_FEATURES.index('j_mass_mmdt')]
+    assert 50 < np.median(masses) < 110

@@ -49,23 +49,35 @@ def cambridge_aachen(p4: np.ndarray) -> list[tuple[int, int, int]]:
     """The Cambridge/Aachen clustering history: merges ``(a, b, new)`` of pseudojet indices, closest pair first.
 
     Pseudojets ``0..n-1`` are the constituents; merge ``k`` creates pseudojet ``n + k`` (E-scheme: four-momenta
-    add).  All particles end in one jet (radius larger than the jet's).
+    add).  All particles end in one jet (radius larger than the jet's).  The distance matrix is updated, not
+    recomputed, after each merge.
     """
     p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
     n = len(p4)
-    momenta = list(p4)
-    active = list(range(n))
+    if n < 2:
+        return []
+    momenta = np.zeros((2 * n - 1, 4))
+    momenta[:n] = p4
+    _, y, phi = pt_y_phi(p4)
+    slot = np.arange(n)  # pseudojet index held by each row of the distance matrix
+    d = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :])
+    np.fill_diagonal(d, np.inf)
     history = []
-    while len(active) > 1:
-        _, y, phi = pt_y_phi(np.array([momenta[i] for i in active]))
-        d = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :])
-        np.fill_diagonal(d, np.inf)
+    for step in range(n - 1):
         a, b = np.unravel_index(np.argmin(d), d.shape)
-        ia, ib = active[min(a, b)], active[max(a, b)]
-        new = len(momenta)
-        momenta.append(momenta[ia] + momenta[ib])
-        history.append((ia, ib, new))
-        active = [i for i in active if i not in (ia, ib)] + [new]
+        a, b = min(a, b), max(a, b)
+        ia, ib, new = int(slot[a]), int(slot[b]), n + step
+        momenta[new] = momenta[ia] + momenta[ib]
+        history.append((min(ia, ib), max(ia, ib), new))
+        _, ny, nphi = pt_y_phi(momenta[new])
+        slot[a] = new  # the merged pseudojet takes row a; row b retires
+        d[b, :] = d[:, b] = np.inf
+        alive = np.isfinite(d[:, a]) | (np.arange(n) == a)
+        alive[a] = False
+        row = np.full(n, np.inf)
+        _, ys, phis = pt_y_phi(momenta[slot[alive]])
+        row[alive] = delta_r(ny, nphi, ys, phis)
+        d[a, :] = d[:, a] = row
     return history
 
 
@@ -98,6 +110,18 @@ def mmdt_constituents(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
     return np.sort(np.array(leaves, dtype=np.int64))
 
 
+_TRIPLES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _triples(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All ``i < j < k`` below ``n`` (cached: jets repeat their sizes)."""
+    if n not in _TRIPLES:
+        i, j, k = np.meshgrid(*(np.arange(n),) * 3, indexing='ij')
+        keep = (i < j) & (j < k)
+        _TRIPLES[n] = (i[keep], j[keep], k[keep])
+    return _TRIPLES[n]
+
+
 def energy_correlators(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, beta: float) -> dict[str, float]:
     """``e2, e3, 1e3, 2e3`` at angular exponent ``beta`` (normalised by the jet's scalar pT sum)."""
     z = pt / pt.sum()
@@ -106,16 +130,18 @@ def energy_correlators(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, beta: flo
     e2 = float(np.sum(z[i] * z[j] * r[i, j]))
     if len(z) < 3:
         return {'e2': e2, 'e3': 0.0, '1e3': 0.0, '2e3': 0.0}
-    i, j, k = (a.ravel() for a in np.meshgrid(*(np.arange(len(z)),) * 3, indexing='ij'))
-    keep = (i < j) & (j < k)
-    i, j, k = i[keep], j[keep], k[keep]
+    i, j, k = _triples(len(z))
     w = z[i] * z[j] * z[k]
-    sides = np.sort(np.stack([r[i, j], r[i, k], r[j, k]]), axis=0)
+    a, b, c = r[i, j], r[i, k], r[j, k]
+    smallest = np.minimum(np.minimum(a, b), c)
+    largest = np.maximum(np.maximum(a, b), c)
+    product = a * b * c
+    two_smallest = np.divide(product, largest, out=np.zeros_like(product), where=largest > 0)
     return {
         'e2': e2,
-        'e3': float(np.sum(w * sides[0] * sides[1] * sides[2])),
-        '1e3': float(np.sum(w * sides[0])),
-        '2e3': float(np.sum(w * sides[0] * sides[1])),
+        'e3': float(np.sum(w * product)),
+        '1e3': float(np.sum(w * smallest)),
+        '2e3': float(np.sum(w * two_smallest)),
     }
 
 
