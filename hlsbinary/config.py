@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
 import yaml
+
+from hlsbinary.files import staged_directory
 
 KNOWN_KEYS = {
     'KerasModel': 'path to a saved Keras/QKeras model (.h5 or SavedModel)',
@@ -90,20 +90,12 @@ def convert(config_path: str | Path, compile: bool = False):
     config = load_config(config_path)
     keras_model = load_keras_model(config)
     target = Path(config['OutputDir']).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f'.{target.name}-', dir=target.parent))
-    try:
+    with staged_directory(target) as staging:
         hls_config = {k: v for k, v in config.items() if k not in ('KerasH5', 'KerasJson', 'KerasModel')}
         hls_config['KerasModel'] = keras_model
         hls_config['OutputDir'] = str(staging)
         hls_model = hls4ml.converters.convert_from_config(hls_config)
         hls_model.write()
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     hls_model.config.config['OutputDir'] = str(target)
     if compile:
         hls_model.compile()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from hlsbinary.files import staged_directory
 
 
 @dataclass
@@ -181,9 +180,7 @@ def write_report(results: list[ModelResult], out_dir: str | Path, title: str = '
     if any(r.class_names != class_names for r in results):
         raise ValueError('every model in one report must have the same classes')
     target = Path(out_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f'.{target.name}-', dir=target.parent))
-    try:
+    with staged_directory(target) as staging:
         rows, images = [], []
         for result in results:
             image = f'roc_{result.name}.png'
@@ -202,12 +199,6 @@ def write_report(results: list[ModelResult], out_dir: str | Path, title: str = '
         (staging / 'report.md').write_text(text)
         (staging / 'report.html').write_text(_html(text, title))
         (staging / 'report.json').write_text(json.dumps({'title': title, 'classes': class_names, 'models': rows}, indent=2))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
