@@ -64,6 +64,10 @@ def test_jets_from_local_files_standard_recipe(tmp_path, rng):
     c = load_jets(str(tmp_path / 'jets.csv'))
     np.testing.assert_allclose(c.X_test, d.X_test, rtol=1e-6)
     np.testing.assert_array_equal(c.y_test, d.y_test)
+    # integer class indices, as the generator writes them
+    index = np.array([JET_CLASSES.index({'w': 'W', 'z': 'Z'}.get(v, v)) for v in labels])
+    np.savez(tmp_path / 'ints.npz', X=X, y=index.astype(np.int8))
+    np.testing.assert_array_equal(load_jets(str(tmp_path / 'ints.npz')).y_test, d.y_test)
 
 
 def test_bad_local_files_are_named(tmp_path):

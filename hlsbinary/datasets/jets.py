@@ -20,6 +20,10 @@ LOCAL = "source='<path>' to a local .npz/.h5 (X, y) or .csv (the 16 features and
 
 
 def _normalise_classes(y) -> np.ndarray:
+    """Class indices from indices, one-hot rows, or class names in any case (g, q, t, w/W, z/Z)."""
+    y = np.asarray(y)
+    if y.dtype.kind in 'iub' or y.ndim == 2:
+        return as_labels(y, JET_CLASSES, 'jets')
     names = {c.lower(): c for c in JET_CLASSES}
     return as_labels(np.array([names.get(str(v).lower(), str(v)) for v in y]), JET_CLASSES, 'jets')
 
