@@ -85,5 +85,27 @@ def test_data_cli_lists_and_fetches():
         [sys.executable, '-m', 'hlsbinary.cli', 'data', 'fetch', 'mnist'], capture_output=True, text=True, check=True
     )
     assert '4,000 train / 1,000 test' in out.stdout
-    bad = subprocess.run([sys.executable, '-m', 'hlsbinary.cli', 'data', 'fetch', 'jets'], capture_output=True, text=True)
-    assert bad.returncode == 2 and 'Alternatives' in bad.stderr
+    out = subprocess.run(
+        [sys.executable, '-m', 'hlsbinary.cli', 'data', 'fetch', 'jets'], capture_output=True, text=True, check=True
+    )
+    assert '80,000 train / 20,000 test' in out.stdout
+    bad = subprocess.run(
+        [sys.executable, '-m', 'hlsbinary.cli', 'data', 'fetch', 'jets', '--source', 'nowhere.npz'],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and 'nowhere.npz: no such file' in bad.stderr
+
+
+def test_bundled_jet_sample_is_balanced_and_physical():
+    """The shipped Pythia 8 sample: >= 100k jets, 20k per class, and the physics one expects of each class."""
+    d = load_jets()
+    assert len(d.X_train) + len(d.X_test) >= 100_000 and d.source == 'bundled'
+    counts = np.bincount(np.concatenate([d.y_train, d.y_test]), minlength=5)
+    assert counts.min() == counts.max()
+    raw = load_jets(scale=False)
+    X, y = np.concatenate([raw.X_train, raw.X_test]), np.concatenate([raw.y_train, raw.y_test])
+    mass = {c: np.median(X[y == k, JET_FEATURES.index('j_mass_mmdt')]) for k, c in enumerate(JET_CLASSES)}
+    mult = {c: np.median(X[y == k, JET_FEATURES.index('j_multiplicity')]) for k, c in enumerate(JET_CLASSES)}
+    assert 70 < mass['W'] < 90 and 80 < mass['Z'] < 100 and 150 < mass['t'] < 190 and mass['q'] < 40
+    assert mult['g'] > mult['q']

@@ -45,7 +45,8 @@ def _from_openml():
 def _from_bundle():
     if not BUNDLED.exists():
         raise DatasetUnavailable(
-            'the bundled Pythia 8 jet sample is not shipped in this version yet (it comes with the generator). '
+            f'the bundled Pythia 8 jet sample {BUNDLED} is missing from this installation (reinstall hlsbinary, or make '
+            'it with `hlsbinary data generate jets`). '
             f"Alternatives: source='openml' (needs the network once, then cached), or {LOCAL}."
         )
     data = np.load(BUNDLED)
