@@ -26,7 +26,7 @@ class ModelResult:
     scores: np.ndarray
     class_names: list[str]
     estimate: object | None = None
-    kind: str = ''  # e.g. 'binary (firmware emulation)' or 'float (Keras)'
+    kind: str = ''  # how the scores were computed, e.g. 'firmware emulation, ...' or 'Keras (...)'
 
     def __post_init__(self):
         self.y_true = np.asarray(self.y_true, dtype=np.int64)
@@ -241,7 +241,7 @@ def evaluate_model(
     except UnsupportedModelError:
         scores = model.predict(dataset.X_test, verbose=0, batch_size=4096)
         scores = scores if ends_in_softmax else softmax(scores)
-        return ModelResult(name, dataset.y_test, scores, dataset.class_names, None, 'float (Keras)')
+        return ModelResult(name, dataset.y_test, scores, dataset.class_names, None, 'Keras (not folded by the plugin)')
     scores = softmax(emulate_network(network, dataset.X_test))  # class probabilities of the firmware's logits
     est = estimate_network(network, part=part, clock_period=clock_period)
     return ModelResult(name, dataset.y_test, scores, dataset.class_names, est, f'firmware emulation, {precision} inputs')
