@@ -139,3 +139,32 @@ def test_generator_is_reproducible_and_physical():
     assert a.shape == (6, 16)
     masses = a[:, JET_FEATURES.index('j_mass_mmdt')]
     assert 50 < np.median(masses) < 110
+
+
+def test_ca_equals_brute_force_clustering(rng):
+    """The incremental C/A gives the same clusters as re-clustering from scratch at every step."""
+
+    def brute(p4):
+        momenta, active, merges = list(p4), list(range(len(p4))), []
+        while len(active) > 1:
+            _, y, phi = pt_y_phi(np.array([momenta[i] for i in active]))
+            d = np.hypot(y[:, None] - y[None, :], np.mod(phi[:, None] - phi[None, :] + np.pi, 2 * np.pi) - np.pi)
+            np.fill_diagonal(d, np.inf)
+            a, b = np.unravel_index(np.argmin(d), d.shape)
+            ia, ib = active[min(a, b)], active[max(a, b)]
+            momenta.append(momenta[ia] + momenta[ib])
+            merges.append((ia, ib))
+            active = [i for i in active if i not in (ia, ib)] + [len(momenta) - 1]
+        return merges
+
+    def clusters(merges, n):
+        members = {i: frozenset([i]) for i in range(n)}
+        for k, (a, b) in enumerate(merges):
+            members[n + k] = members[a] | members[b]
+        return {members[n + k] for k in range(len(merges))}
+
+    for _ in range(20):
+        n = int(rng.integers(2, 60))
+        p4 = massless(rng.exponential(30, n) + 1, rng.normal(0, 0.3, n), rng.normal(0, 0.3, n))
+        fast = [(a, b) for a, b, _ in cambridge_aachen(p4)]
+        assert clusters(fast, n) == clusters(brute(p4), n)
