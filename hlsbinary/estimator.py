@@ -273,7 +273,7 @@ def layer_logic(layer: BinaryDense, is_model_output: bool, share: bool = True) -
         s_bits = max(1, int(np.max(np.abs(stage.scale))).bit_length())
         product_w = score_w + s_bits
         luts['affine'] = sum(max(d - 1, 0) * product_w for d in digits) + n_out * stage.out_type.width
-        for _ in range(math.ceil(math.log2(max(max(digits), 1))) if max(digits) > 1 else 0):
+        for _ in range(math.ceil(math.log2(max(digits))) if max(digits) > 1 else 0):  # shift-and-add tree depth
             steps.append(Step(adder_delay(product_w), n_out * product_w))
         steps.append(Step(adder_delay(stage.out_type.width), n_out * stage.out_type.width))
     return kind, luts, steps
@@ -293,12 +293,11 @@ def estimate_network(
     if clock_period <= 0:
         raise ValueError(f'clock_period must be positive (ns), got {clock_period}')
     budget = clock_period * (1.0 - clock_uncertainty)
-    layers, used = [], 0.0
+    layers, used, live_before = [], 0.0, 0  # operations chain across layers, so do the values a cut must register
     for layer in network.layers:
         is_output = layer is network.layers[-1]
         kind, luts, steps = layer_logic(layer, is_output, share_subtrees)
         est = LayerEstimate(layer.name, kind, int(sum(luts.values())), LUT_detail=luts)
-        live_before = 0
         for step in steps:
             if used > 0 and used + step.delay_ns > budget:  # the cycle ends here: register what is alive
                 est.latency_cycles += 1
@@ -308,7 +307,7 @@ def estimate_network(
             live_before = step.live_bits
         layers.append(est)
     layers[-1].latency_cycles += 1  # the output register
-    layers[-1].FF += steps[-1].live_bits
+    layers[-1].FF += live_before
     for est in layers:
         est.latency_ns = est.latency_cycles * clock_period
     return Estimate(find_part(part), clock_period, layers)
