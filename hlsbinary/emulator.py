@@ -2,9 +2,10 @@
 
 Two engines compute the same integers:
 
-* ``'compiled'`` (default when a C compiler is present): ``csrc/emulate.c`` runs each event through all layers
-  with bit-packed XNOR-popcount (``acc = n - 2 popcount(x ^ w)``), two-plane popcounts for ternary tensors and
-  int32 multiply-accumulate for the fixed-point first layer, exact while every accumulator bound is below 2**30;
+* ``'compiled'`` (default when a C compiler is present): the fixed-point first layer is a BLAS product of the
+  quantized inputs, then ``csrc/emulate.c`` takes blocks of events through every layer with bit-packed
+  XNOR-popcount (``acc = n - 2 popcount(x ^ w)``) and two-plane popcounts for ternary tensors, exact while every
+  accumulator bound is below 2**30;
 * ``'numpy'``: ``acc = x_int @ W`` with BLAS in float32 when every partial sum is an integer below 2**24 (exact),
   float64 below 2**53, then the output stage of :mod:`hlsbinary.fold`.
 
@@ -26,8 +27,8 @@ from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdS
 
 DEFAULT_BATCH = 8192
 ENGINES = ('auto', 'compiled', 'numpy')
-KERNEL_BOUND = 1 << 30  # int32 accumulators (and sign-folded thresholds one beyond them) never wrap below this
-KERNEL_MAX_WIDTH = 4096  # the kernel's per-event buffers (csrc/emulate.c: HLSB_MAX_WIDTH)
+KERNEL_BOUND = 1 << 30  # int32 accumulators (and thresholds one beyond them) never wrap below this
+KERNEL_MAX_WIDTH = 4096  # the kernel's bit planes hold 64 words of 64 bits (csrc/emulate.c: HLSB_MAX_WORDS)
 
 
 def accumulator_bound(layer: BinaryDense) -> int:
@@ -251,12 +252,12 @@ def choose_engine(network: Network, engine: str = 'auto') -> str:
 
 
 def _output_buffer(layer: BinaryDense, n: int, kernel: bool) -> np.ndarray:
-    """Levels as int8; the kernel writes affine values (float64) and int32 scores, NumPy int64 accumulators."""
+    """Levels as int8, affine values as float64, scores as int32 (kernel) or int64 (NumPy)."""
     if isinstance(layer.output, ThresholdStage):
         return np.empty((n, layer.n_out), dtype=np.int8)
-    if kernel:
-        return np.empty((n, layer.n_out), dtype=np.float64 if isinstance(layer.output, AffineStage) else np.int32)
-    return np.empty((n, layer.n_out), dtype=np.int64)
+    if isinstance(layer.output, AffineStage):
+        return np.empty((n, layer.n_out), dtype=np.float64)
+    return np.empty((n, layer.n_out), dtype=np.int32 if kernel else np.int64)
 
 
 def emulate_network(
@@ -283,28 +284,15 @@ def emulate_network(
             compiled.run(chunk, buffers, start)
             continue
         x = quantize_input(chunk, network.input_type)
-        for layer, w, buf in zip(layers, weights, buffers, strict=True):
-            acc, out = layer_outputs(x, layer, w)
-            x = out
+        for w, buf, layer in zip(weights, buffers, layers, strict=True):
+            _, x = layer_outputs(x, layer, w)
             if buf is not None:
-                buf[start : start + len(chunk)] = (
-                    acc if layer.output is None or isinstance(layer.output, AffineStage) else out
-                )
-    results = [
-        None if buf is None else _finish_buffer(buf, layer, kernel) for buf, layer in zip(buffers, layers, strict=True)
-    ]
+                buf[start : start + len(chunk)] = x
+    # scores travel as int32 in the kernel; every output is returned in one type whichever engine ran
+    results = [buf.astype(np.int64) if buf is not None and buf.dtype == np.int32 else buf for buf in buffers]
     if trace:
         return results[-1], {layer.name: r for layer, r in zip(layers, results, strict=True)}
     return results[-1]
-
-
-def _finish_buffer(buf: np.ndarray, layer: BinaryDense, kernel: bool) -> np.ndarray:
-    """Levels and the kernel's affine values are final; scores become int64; NumPy's accumulators get their stage."""
-    if isinstance(layer.output, ThresholdStage):
-        return buf
-    if kernel:
-        return buf.astype(np.int64) if layer.output is None else buf
-    return finish(buf, layer)
 
 
 def network_of(model, input_precision: str | None = None, integer_scores: bool = False) -> Network:
