@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -22,11 +21,7 @@ def _models(args) -> int:
 
     if args.action == 'list':
         for name, s in ARCHITECTURES.items():
-            note = (
-                ''
-                if s.convertible
-                else ('  (float baseline)' if s.weights == 'float' else '  (ReLU blocks: not folded by the plugin yet)')
-            )
+            note = f'  ({s.plugin_note})' if s.plugin_note else ''
             print(f'{name:28s} {s.describe():28s} {s.n_in}x' + 'x'.join(map(str, s.widths)) + note)
         return 0
     for path in build_all(args.out, args.names or None):
@@ -61,23 +56,23 @@ def _write_outputs(path: str, y) -> None:
     """Outputs to .npy, .npz (array ``outputs``), .h5 (dataset ``outputs``) or .csv (exact: 17 digits), whole or not at all."""
     import numpy as np
 
-    target = Path(path)
-    suffix = target.suffix.lower()
-    tmp = target.with_name(f'.{target.name}.tmp{suffix}')
-    if suffix == '.npy':
-        np.save(tmp, y)
-    elif suffix == '.npz':
-        np.savez_compressed(tmp, outputs=y)
-    elif suffix in ('.h5', '.hdf5'):
-        import h5py
+    from hlsbinary.files import staged_file
 
-        with h5py.File(tmp, 'w') as f:
-            f.create_dataset('outputs', data=y, compression='gzip')
-    elif suffix == '.csv':
-        np.savetxt(tmp, y, delimiter=',', fmt='%d' if y.dtype.kind in 'iu' else '%.17g')
-    else:
+    suffix = Path(path).suffix.lower()
+    if suffix not in ('.npy', '.npz', '.h5', '.hdf5', '.csv'):
         raise ValueError(f'{path}: outputs go to .npy, .npz, .h5/.hdf5 or .csv')
-    os.replace(tmp, target)
+    with staged_file(path) as tmp:
+        if suffix == '.npy':
+            np.save(tmp, y)
+        elif suffix == '.npz':
+            np.savez_compressed(tmp, outputs=y)
+        elif suffix == '.csv':
+            np.savetxt(tmp, y, delimiter=',', fmt='%d' if y.dtype.kind in 'iu' else '%.17g')
+        else:
+            import h5py
+
+            with h5py.File(tmp, 'w') as f:
+                f.create_dataset('outputs', data=y, compression='gzip')
 
 
 def _network(args):

@@ -25,3 +25,18 @@ def staged_directory(target: str | Path) -> Iterator[Path]:
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
+
+
+@contextmanager
+def staged_file(target: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` with the same suffix (so writers that append one keep it); on success it
+    replaces ``target``, on any failure it is deleted."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f'.{target.stem}.tmp{target.suffix}')
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)

@@ -10,12 +10,13 @@ as ``.h5`` with a ``.json`` of its metrics beside it; both are written to tempor
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import yaml
+
+from hlsbinary.files import staged_file
 
 TRAIN_KEYS = {
     'Model': 'zoo architecture name (hlsbinary models list)',
@@ -113,10 +114,8 @@ def train(config: dict, verbose: bool = True) -> dict:
     )
     seconds = time.perf_counter() - start
     output = Path(config['Output'])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f'.{output.stem}.tmp.h5')
-    model.save(tmp, include_optimizer=False)  # weights only: a small file
-    os.replace(tmp, output)
+    with staged_file(output) as tmp:
+        model.save(tmp, include_optimizer=False)  # weights only: a small file
     precision = config.get('InputPrecision', DEFAULT_INPUT_PRECISION[config['Data']])
     result = evaluate_model(output, dataset, precision)
     metrics = {
@@ -131,8 +130,6 @@ def train(config: dict, verbose: bool = True) -> dict:
         'keras_test_accuracy': float(model.evaluate(dataset.X_test, dataset.y_test, verbose=0)[1]),
         'history': {k: [float(v) for v in vals] for k, vals in history.history.items() if k != 'lr'},
     }
-    metrics_path = output.with_suffix('.json')
-    tmp = metrics_path.with_name(f'.{metrics_path.name}.tmp')
-    tmp.write_text(json.dumps(metrics, indent=2))
-    os.replace(tmp, metrics_path)
+    with staged_file(output.with_suffix('.json')) as tmp:
+        tmp.write_text(json.dumps(metrics, indent=2))
     return metrics

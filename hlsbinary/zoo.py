@@ -31,6 +31,13 @@ class Spec:
         """Whether the hlsbinary plugin folds every block (binary/ternary weights and activations)."""
         return self.weights != 'float' and self.activation != 'relu'
 
+    @property
+    def plugin_note(self) -> str:
+        """Why the plugin leaves this model to hlsbinary's neighbours ('' if it folds every block)."""
+        if self.convertible:
+            return ''
+        return 'float baseline' if self.weights == 'float' else 'ReLU blocks: not folded by the plugin yet'
+
     def describe(self) -> str:
         act = {'relu': 'ReLU', 'binary_tanh': 'binary act.', 'ternary_tanh': 'ternary act.'}[self.activation]
         return f'{self.weights} weights, {act}'

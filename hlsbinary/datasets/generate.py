@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hlsbinary.datasets.jets import JET_CLASSES
+from hlsbinary.files import staged_file
 
 ECM = 13000.0
 PT_HAT = (950.0, 1150.0)
@@ -131,22 +132,21 @@ def generate(out: str | Path, jets_per_class: int, seed: int = 20261122, chunk: 
             part = parts_dir / f'{label}_{chunk_seed}.npy'
             if not part.exists():
                 rows = generate_chunk(label, min(chunk, jets_per_class - c * chunk), chunk_seed)
-                np.save(part.with_suffix('.tmp.npy'), rows)
-                part.with_suffix('.tmp.npy').replace(part)
+                with staged_file(part) as tmp:
+                    np.save(tmp, rows)
             rows = np.load(part)
             X.append(rows)
             y.append(np.full(len(rows), k))
             seeds.append(chunk_seed)
             bar.update(len(rows))
     bar.close()
-    tmp = out.with_name(f'.{out.stem}.tmp.npz')
-    np.savez_compressed(
-        tmp,
-        X=np.concatenate(X).astype(np.float32),
-        y=np.concatenate(y).astype(np.int8),
-        feature_names=np.array(JET_FEATURES),
-        class_names=np.array(JET_CLASSES),
-        seeds=np.array(seeds),
-    )
-    tmp.replace(out)
+    with staged_file(out) as tmp:
+        np.savez_compressed(
+            tmp,
+            X=np.concatenate(X).astype(np.float32),
+            y=np.concatenate(y).astype(np.int8),
+            feature_names=np.array(JET_FEATURES),
+            class_names=np.array(JET_CLASSES),
+            seeds=np.array(seeds),
+        )
     return out
