@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hlsbinary.errors import InputError
 from hlsbinary.fold import accumulator_range, apply_affine, multithreshold, quantize_input
 from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
 
@@ -199,7 +200,7 @@ class CompiledNetwork:
             ctypes.c_int32(single),
         )
         if bad >= 0:
-            raise ValueError(
+            raise InputError(
                 f'input event {first_event + bad} holds a non-finite or huge value; the firmware input type '
                 f'{ftype.hls()} cannot represent it meaningfully. Clean or clip the inputs.'
             )
@@ -269,10 +270,14 @@ def emulate_network(
     ``batch_size`` rows at a time, so memory beyond the outputs stays flat in the number of events.
     """
     X = np.asarray(X)
+    if X.dtype.kind not in 'biuf' or X.ndim < 1:
+        raise InputError(f'inputs must be an array of numbers of shape (events, features), got {X.dtype} of shape {X.shape}')
     X = X.reshape(X.shape[0], -1)
     n = X.shape[0]
     if X.shape[1] != network.layers[0].n_in:
-        raise ValueError(f'inputs have {X.shape[1]} features; network {network.name!r} takes {network.layers[0].n_in}')
+        raise InputError(
+            f'inputs have {X.shape[1]} features per event; network {network.name!r} takes {network.layers[0].n_in}'
+        )
     kernel = choose_engine(network, engine) == 'compiled'
     layers = network.layers
     buffers = [_output_buffer(layer, n, kernel) if trace or layer is layers[-1] else None for layer in layers]
@@ -283,6 +288,12 @@ def emulate_network(
         if kernel:
             compiled.run(chunk, buffers, start)
             continue
+        finite = np.isfinite(chunk).all(axis=1)
+        if not finite.all():
+            raise InputError(
+                f'input event {start + int(np.argmin(finite))} holds a non-finite value; the firmware input type '
+                f'{network.input_type.hls()} cannot represent it meaningfully. Clean or clip the inputs.'
+            )
         x = quantize_input(chunk, network.input_type)
         for w, buf, layer in zip(weights, buffers, layers, strict=True):
             _, x = layer_outputs(x, layer, w)

@@ -37,6 +37,7 @@ import numpy as np
 
 from hlsbinary.hls4ml_plugin.hardware import output_type, plan
 from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
+from hlsbinary.parts import DEFAULT_PART, PARTS, Part, find_part
 
 # Delays in ns on UltraScale+ (-2 speed grade), as HLS schedules them: a LUT level plus routing, and the carry chain.
 ADD_DELAY_NS = 0.70
@@ -44,39 +45,6 @@ ADD_DELAY_PER_BIT_NS = 0.02
 CMP_DELAY_NS = 0.60
 CMP_DELAY_PER_BIT_NS = 0.02
 DEFAULT_UNCERTAINTY = 0.125  # hls4ml's default ClockUncertainty (12.5 %)
-
-
-@dataclass(frozen=True)
-class Part:
-    """An FPGA's resources: LUTs, flip-flops, DSP slices and 36 Kb block RAMs."""
-
-    name: str
-    LUT: int
-    FF: int
-    DSP: int
-    BRAM: int
-
-
-# Device totals from the Xilinx product tables (the VU9P figures are those of ../shared/REFERENCE.md).
-PARTS = {
-    'xcvu9p': Part('xcvu9p', 1_182_240, 2_364_480, 6_840, 2_160),
-    'xcvu13p': Part('xcvu13p', 1_728_000, 3_456_000, 12_288, 2_688),
-    'xcku115': Part('xcku115', 663_360, 1_326_720, 5_520, 2_160),
-    'xczu9eg': Part('xczu9eg', 274_080, 548_160, 2_520, 912),
-}
-
-
-def find_part(part: str | Part) -> Part:
-    """The :class:`Part` for a full part name (``xcvu9p-flga2104-2L-e``) or its device prefix."""
-    if isinstance(part, Part):
-        return part
-    device = str(part).lower().split('-')[0]
-    if device not in PARTS:
-        raise ValueError(
-            f'part {part!r}: device {device!r} is not known to the estimator; known devices: {sorted(PARTS)}. '
-            'Pass hlsbinary.estimator.Part(name, LUT, FF, DSP, BRAM) for another one.'
-        )
-    return PARTS[device]
 
 
 @dataclass(frozen=True)
@@ -281,7 +249,7 @@ def layer_logic(layer: BinaryDense, is_model_output: bool, share: bool = True) -
 
 def estimate_network(
     network: Network,
-    part: str | Part = 'xcvu9p-flga2104-2L-e',
+    part: str | Part = DEFAULT_PART,
     clock_period: float = 5.0,
     clock_uncertainty: float = DEFAULT_UNCERTAINTY,
     share_subtrees: bool = True,
@@ -315,7 +283,7 @@ def estimate_network(
 
 def estimate(
     model,
-    part: str | Part = 'xcvu9p-flga2104-2L-e',
+    part: str | Part = DEFAULT_PART,
     clock_period: float = 5.0,
     input_precision: str | None = None,
     clock_uncertainty: float = DEFAULT_UNCERTAINTY,

@@ -14,9 +14,10 @@ import hashlib
 import os
 import platform
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
+
+from hlsbinary.processes import run_bound
 
 SOURCE = Path(__file__).parent / 'csrc' / 'emulate.c'
 FLAG_SETS = (
@@ -57,9 +58,9 @@ def _build(compiler: str, flags: list[str], target: Path) -> str | None:
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         out = Path(tmp) / target.name
         cmd = [compiler, *flags, '-shared', '-fPIC', '-std=c11', str(SOURCE), '-o', str(out), '-lm']
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        result = run_bound(cmd)  # the compiler dies with us
         if result.returncode != 0:
-            return f'{" ".join(cmd)}: {result.stderr.strip()[-500:]}'
+            return f'{" ".join(cmd)}: {result.stdout.strip()[-500:]}'
         os.replace(out, target)
     return None
 

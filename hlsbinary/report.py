@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hlsbinary.files import staged_directory
+from hlsbinary.files import check_directory_target, publish_directory
 
 
 @dataclass
@@ -169,18 +169,21 @@ def _html(markdown_text: str, title: str) -> str:
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head><body>{"".join(body)}</body></html>\n'
 
 
-def write_report(results: list[ModelResult], out_dir: str | Path, title: str = 'hlsbinary report') -> Path:
+def write_report(
+    results: list[ModelResult], out_dir: str | Path, title: str = 'hlsbinary report', force: bool = False
+) -> Path:
     """Write ``report.md``, ``report.html``, ``report.json`` and the PNG plots into ``out_dir``.
 
-    Everything is written into a temporary folder beside ``out_dir`` and moved into place at the end.
+    Everything is written into a staging folder and published at the end through :mod:`hlsbinary.files`: a folder
+    hlsbinary did not write is refused unless ``force``, and then only files that do not exist yet are added.
     """
     if not results:
         raise ValueError('write_report needs at least one model result')
     class_names = results[0].class_names
     if any(r.class_names != class_names for r in results):
         raise ValueError('every model in one report must have the same classes')
-    target = Path(out_dir).resolve()
-    with staged_directory(target) as staging:
+    target = check_directory_target(out_dir, force, 'report')
+    with publish_directory(target, force, 'report') as staging:
         rows, images = [], []
         for result in results:
             image = f'roc_{result.name}.png'

@@ -14,50 +14,63 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from hlsbinary.files import staged_file
+from hlsbinary.files import check_file_targets, publish_files
+from hlsbinary.validate import (
+    REQUIRED,
+    Invalid,
+    Key,
+    choice,
+    existing_path,
+    integer,
+    load_yaml,
+    number,
+    precision,
+    string,
+    validate,
+)
 
-TRAIN_KEYS = {
-    'Model': 'zoo architecture name (hlsbinary models list)',
-    'Data': 'jets or mnist',
-    'Source': 'data source: bundled (default), openml, keras, or a path',
-    'Output': 'where the trained .h5 goes (metrics: same name, .json)',
-    'Seed': 'random seed (default 1)',
-    'Epochs': 'maximum epochs (default 100)',
-    'BatchSize': 'batch size (default 256)',
-    'LearningRate': 'initial Adam learning rate (default 1e-3)',
-    'Patience': 'early-stopping patience in epochs (default 10)',
-    'ValidationSplit': 'share of the training part held out for early stopping (default 0.2)',
-    'InputPrecision': 'firmware input precision for the emulated metrics (default per data set)',
+
+def _architecture(value):
+    from hlsbinary.zoo import ARCHITECTURES
+
+    return choice(list(ARCHITECTURES), case_insensitive=False)(value)
+
+
+def _source(value):
+    if value in ('bundled', 'openml', 'keras'):
+        return value
+    try:
+        return existing_path('file')(value)
+    except Invalid:
+        raise Invalid('bundled, openml, keras (MNIST), or the path of a local data file (.npz, .h5, .csv)') from None
+
+
+def _precision(value):
+    return precision(value, allow_auto=False)
+
+
+TRAIN_SCHEMA = {
+    'Model': Key('zoo architecture (hlsbinary models list)', _architecture, REQUIRED),
+    'Data': Key('jets or mnist', choice(('jets', 'mnist'), case_insensitive=False), REQUIRED),
+    'Source': Key('bundled, openml, keras (MNIST), or a local file', _source, 'bundled'),
+    'Output': Key(
+        'the trained .h5 (its metrics go beside it as .json)', string(r'.+\.(h5|hdf5)', 'a path ending in .h5'), REQUIRED
+    ),
+    'Seed': Key('random seed for Python, NumPy and TensorFlow', integer(0, 2**31 - 1), 1),
+    'Epochs': Key('maximum number of epochs', integer(1), 100),
+    'BatchSize': Key('batch size', integer(1), 256),
+    'LearningRate': Key('initial Adam learning rate', number(0, 1, open_min=True), 1e-3),
+    'Patience': Key('early-stopping patience in epochs', integer(0), 10),
+    'ValidationSplit': Key('share of the training part held out for early stopping', number(0, 1, True, True), 0.2),
+    'InputPrecision': Key('firmware input precision for the emulated metrics (default: per data set)', _precision),
 }
+TRAIN_KEYS = {name: key.help for name, key in TRAIN_SCHEMA.items()}
 
 
 def load_train_config(path: str | Path) -> dict:
-    """Read and validate a training config: unknown keys and missing required ones are named."""
-    from hlsbinary.zoo import spec
-
-    with open(path) as f:
-        config = yaml.safe_load(f) or {}
-    unknown = sorted(set(config) - set(TRAIN_KEYS))
-    if unknown:
-        raise ValueError(f'{path}: unknown key(s) {unknown}. Known keys: {sorted(TRAIN_KEYS)}.')
-    for key in ('Model', 'Data', 'Output'):
-        if key not in config:
-            raise ValueError(f'{path}: {key} is required ({TRAIN_KEYS[key]}).')
-    spec(config['Model'])  # names the known architectures if unknown
-    if config['Data'] not in ('jets', 'mnist'):
-        raise ValueError(f"{path}: Data {config['Data']!r} must be 'jets' or 'mnist'.")
-    defaults = {
-        'Source': 'bundled',
-        'Seed': 1,
-        'Epochs': 100,
-        'BatchSize': 256,
-        'LearningRate': 1e-3,
-        'Patience': 10,
-        'ValidationSplit': 0.2,
-    }
-    return {**defaults, **config}
+    """Read and validate a training config: unknown keys, missing required ones and bad values are named."""
+    return validate(load_yaml(path, 'training config'), TRAIN_SCHEMA, str(path), 'a training config')
 
 
 def _tqdm_callback(epochs: int):
@@ -79,8 +92,14 @@ def _tqdm_callback(epochs: int):
     return EpochBar()
 
 
-def train(config: dict, verbose: bool = True) -> dict:
-    """Train ``config['Model']`` on its data set; save the model and return its metrics."""
+def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
+    """Train ``config['Model']`` on its data set; save the model and its metrics, together, and return the metrics.
+
+    Nothing is written unless training and evaluation succeed; an existing model is replaced only if hlsbinary
+    wrote it (or with ``force``), see :mod:`hlsbinary.files`.
+    """
+    output = Path(config['Output'])
+    check_file_targets([output, output.with_suffix('.json')], force, 'trained model')  # before minutes of training
     import tensorflow as tf
 
     from hlsbinary.datasets import DATASETS
@@ -113,23 +132,21 @@ def train(config: dict, verbose: bool = True) -> dict:
         shuffle=True,
     )
     seconds = time.perf_counter() - start
-    output = Path(config['Output'])
-    with staged_file(output) as tmp:
-        model.save(tmp, include_optimizer=False)  # weights only: a small file
-    precision = config.get('InputPrecision', DEFAULT_INPUT_PRECISION[config['Data']])
-    result = evaluate_model(output, dataset, precision)
-    metrics = {
-        'model': config['Model'],
-        'data': f'{config["Data"]} ({dataset.source})',
-        'seed': seed,
-        'epochs_run': len(history.history['loss']),
-        'train_seconds': round(seconds, 1),
-        'evaluated_as': result.kind,
-        'test_accuracy': result.accuracy,
-        'test_auc': result.aucs(),
-        'keras_test_accuracy': float(model.evaluate(dataset.X_test, dataset.y_test, verbose=0)[1]),
-        'history': {k: [float(v) for v in vals] for k, vals in history.history.items() if k != 'lr'},
-    }
-    with staged_file(output.with_suffix('.json')) as tmp:
-        tmp.write_text(json.dumps(metrics, indent=2))
+    input_precision = config.get('InputPrecision', DEFAULT_INPUT_PRECISION[config['Data']])
+    with publish_files([output, output.with_suffix('.json')], force, 'trained model') as (h5_tmp, json_tmp):
+        model.save(h5_tmp, include_optimizer=False)  # weights only: a small file
+        result = evaluate_model(h5_tmp, dataset, input_precision)
+        metrics = {
+            'model': config['Model'],
+            'data': f'{config["Data"]} ({dataset.source})',
+            'seed': seed,
+            'epochs_run': len(history.history['loss']),
+            'train_seconds': round(seconds, 1),
+            'evaluated_as': result.kind,
+            'test_accuracy': result.accuracy,
+            'test_auc': result.aucs(),
+            'keras_test_accuracy': float(model.evaluate(dataset.X_test, dataset.y_test, verbose=0)[1]),
+            'history': {k: [float(v) for v in vals] for k, vals in history.history.items() if k != 'lr'},
+        }
+        json_tmp.write_text(json.dumps(metrics, indent=2))
     return metrics

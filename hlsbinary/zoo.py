@@ -58,7 +58,12 @@ ARCHITECTURES: dict[str, Spec] = {
 
 def spec(name: str) -> Spec:
     if name not in ARCHITECTURES:
-        raise ValueError(f'unknown architecture {name!r}; known: {sorted(ARCHITECTURES)}')
+        from hlsbinary.errors import UserError
+        from hlsbinary.validate import close_matches
+
+        raise UserError(
+            f'unknown architecture {name!r}.{close_matches(name, ARCHITECTURES)} Known: {", ".join(ARCHITECTURES)}'
+        )
     return ARCHITECTURES[name]
 
 
@@ -118,13 +123,16 @@ def _initialise(model, rng):
             layer.set_weights([a.astype(np.float32) for a in (gamma, beta, mean, var)])
 
 
-def build_all(directory: str | Path, names=None) -> list[Path]:
-    """Write every convertible (or the named) model to ``directory/<name>.h5`` and return the paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in names or [n for n, s in ARCHITECTURES.items() if s.convertible]:
-        path = directory / f'{name}.h5'
-        build(name).save(path)
-        paths.append(path)
+def build_all(directory: str | Path, names=None, force: bool = False) -> list[Path]:
+    """Write every convertible (or the named) model to ``directory/<name>.h5`` and return the paths.
+
+    Files are published through :mod:`hlsbinary.files`: an existing file is replaced only if hlsbinary wrote it.
+    """
+    from hlsbinary.files import check_file_targets, publish_file
+
+    names = [spec(name) and name for name in names] if names else [n for n, s in ARCHITECTURES.items() if s.convertible]
+    paths = check_file_targets([Path(directory) / f'{name}.h5' for name in names], force, 'model')
+    for name, path in zip(names, paths, strict=True):
+        with publish_file(path, force, 'model') as tmp:
+            build(name).save(tmp)
     return paths

@@ -64,7 +64,7 @@ def test_kerash5_key_works_in_hlsbinary(tmp_path, jets_model):
 
 def test_unknown_key_is_named(tmp_path, jets_model):
     cfg = _config(tmp_path, jets_model, extra='OutpuDir: typo\n')
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['OutpuDir'\]"):
+    with pytest.raises(ConfigError, match=r"unknown key 'OutpuDir'. Did you mean 'OutputDir'"):
         load_config(cfg)
     out = subprocess.run([sys.executable, '-m', 'hlsbinary.cli', 'convert', '-c', str(cfg)], capture_output=True, text=True)
     assert out.returncode == 2 and 'OutpuDir' in out.stderr

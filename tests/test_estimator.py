@@ -69,8 +69,10 @@ def test_parts():
     assert find_part('xcvu9p-flga2104-2L-e') is PARTS['xcvu9p']
     custom = Part('mine', 1000, 2000, 10, 5)
     assert find_part(custom) is custom
-    with pytest.raises(ValueError, match='known devices'):
-        find_part('xc7z020clg400-1')
+    assert find_part('xc7z020clg400-1').name == 'xc7z020'  # no dash between device and package
+    assert find_part('XCU250-figd2104-2L-e').name == 'xcu250'
+    with pytest.raises(ValueError, match="'xcvu9q-flga2104-2L-e': not a device hlsbinary knows. Did you mean xcvu9p"):
+        find_part('xcvu9q-flga2104-2L-e')
 
 
 def test_against_published_synthesis(capsys):

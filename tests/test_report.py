@@ -36,6 +36,7 @@ def test_report_files_and_numbers(tmp_path, rng):
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         ['report.md', 'report.html', 'report.json', 'roc_good.png', 'roc_poor.png', 'auc_vs_latency.png', 'auc_vs_lut.png']
+        + ['.hlsbinary-manifest.json']
     )
     for png in out.glob('*.png'):
         assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and png.stat().st_size > 5000

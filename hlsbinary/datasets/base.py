@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hlsbinary.errors import UserError
 
-class DatasetUnavailable(RuntimeError):
+
+class DatasetUnavailable(UserError):
     """A data set cannot be loaded from the requested source; the message names the alternatives."""
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
+
+from hlsbinary.errors import InputError
 
 _registered = False
 
@@ -36,9 +39,41 @@ def register_keras_objects() -> None:
     _registered = True
 
 
+def check_model_path(path) -> Path:
+    """A saved model's path: an HDF5 file, a ``.keras`` archive or a SavedModel folder; else an InputError."""
+    import zipfile
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InputError(f'{path}: no such model file (looked in {Path.cwd()})')
+    if path.is_dir():
+        if not (path / 'saved_model.pb').exists():
+            raise InputError(
+                f'{path} is a folder but not a SavedModel (no saved_model.pb); give a model saved with model.save()'
+            )
+        return path
+    if path.suffix.lower() == '.keras':
+        if not zipfile.is_zipfile(path):
+            raise InputError(f'{path}: not a Keras archive (.keras files are zip archives written by model.save())')
+        return path
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise InputError(f"{path}: not an HDF5 file; give a model saved with model.save('model.h5')")
+    return path
+
+
 def load_model(path):
-    """``keras.models.load_model`` with every QKeras object registered (no compilation needed)."""
+    """``keras.models.load_model`` with every QKeras object registered (no compilation needed).
+
+    A missing or unreadable file, or one Keras cannot load, raises :class:`~hlsbinary.errors.InputError`.
+    """
+    path = check_model_path(path)
     register_keras_objects()
     import tensorflow as tf
 
-    return tf.keras.models.load_model(path, compile=False)
+    try:
+        return tf.keras.models.load_model(path, compile=False)
+    except Exception as err:  # Keras raises ValueError, OSError, KeyError ... for files it cannot read
+        message = (str(err).strip() or type(err).__name__).splitlines()[0][:300]
+        raise InputError(f'{path}: Keras cannot load this model: {message}') from err

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hlsbinary.errors import UnsupportedModelError
 from hlsbinary.fold import accumulator_range, find_thresholds, fold_affine
 from hlsbinary.ir import BinaryDense, Encoding, FixedType, Network
 
@@ -26,10 +27,6 @@ SUPPORTED_WEIGHT_QUANTIZERS = (
 SUPPORTED_ACTIVATIONS = (
     'binary_tanh, ternary_tanh, binary(), ternary(threshold=...), stochastic_binary(), stochastic_ternary()'
 )
-
-
-class UnsupportedModelError(ValueError):
-    """The model holds a layer, quantizer or setting hlsbinary cannot convert exactly."""
 
 
 @dataclass(frozen=True)

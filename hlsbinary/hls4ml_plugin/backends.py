@@ -27,10 +27,23 @@ class _BinaryMixin:
         here = os.path.dirname(inspect.getfile(_BinaryMixin))
         return extract_optimizers_from_path(os.path.join(here, 'passes'), __package__ + '.passes', self)
 
+    def compile(self, model):
+        """hls4ml's ``compile``, with g++ bound to this process (it dies if Python is killed)."""
+        from pathlib import Path
+
+        from hlsbinary.hls_project import build_library
+
+        return str(build_library(model, Path(model.config.get_output_dir())))
+
     def _register_binary(self):
         for source in sorted(os.listdir(NNET_UTILS)):
             self.register_source(os.path.join(NNET_UTILS, source))
-        fold_flow = register_flow('fold_binary', [f'{self.name.lower()}:fold_binary_blocks'], requires=[], backend=self.name)
+        fold_flow = register_flow(
+            'fold_binary',
+            [f'{self.name.lower()}:{name}' for name in ('refuse_unfolded_kernels', 'fold_binary_blocks', 'refuse_inexact')],
+            requires=[],
+            backend=self.name,
+        )
         template_flow = register_flow('apply_templates', self._get_layer_templates, requires=[], backend=self.name)
         requirements = [fold_flow, *get_flow(f'{self.parent_flow_prefix}:ip').requires]
         requirements.insert(requirements.index('vivado:apply_templates'), template_flow)

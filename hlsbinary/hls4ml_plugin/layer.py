@@ -28,6 +28,18 @@ class BinaryThresholdDense(Layer):
         self.set_attr('level_base', base)
         self.set_attr('level_step', step)
         self.add_output_variable([ir.n_out], precision=to_hls4ml(out_t))
+        self._initialize_weights(ir, kp)
+
+    def output_levels_as_integers(self) -> None:
+        """Output binary levels as ap_int<2> -1/+1 (the values QKeras has), not single bits: for consumers that are
+        not hlsbinary layers (hls4ml's standard path reads a bit 0 as the number 0)."""
+        self.set_attr('is_model_output', True)
+        out_t, base, step = output_type(self.get_attr('ir'), True)
+        self.set_attr('level_base', base)
+        self.set_attr('level_step', step)
+        self.get_output_variable().type.precision = to_hls4ml(out_t)
+
+    def _initialize_weights(self, ir, kp):
         word = IntegerPrecisionType(32, signed=False)
         wpos, wneg = pack_masks(ir.weights)
         self.add_weights_variable('wpos', var_name='wp{index}', type_name='word{index}_t', precision=word, data=wpos)

@@ -37,3 +37,12 @@ def to_hls4ml(ftype: FixedType):
     if ftype.frac == 0:
         return IntegerPrecisionType(width=ftype.width, signed=ftype.signed)
     return FixedPrecisionType(width=ftype.width, integer=ftype.integer, signed=ftype.signed)
+
+
+def describe(precision) -> str:
+    """An hls4ml precision as a user writes it in a config (``ap_fixed<16,6>``, ``auto``), never a Python repr."""
+    ftype = from_hls4ml(precision)
+    if ftype is not None:
+        return ftype.hls()
+    name = type(precision).__name__
+    return {'UnspecifiedPrecisionType': "'auto' (not yet inferred)", 'FloatPrecisionType': 'float'}.get(name, name)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from hls4ml.model.layers import Input
 from hls4ml.model.optimizer import OptimizerPass
 
+from hlsbinary.errors import UnsupportedModelError
 from hlsbinary.hls4ml_plugin.hardware import MAX_INPUTS
 from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
-from hlsbinary.hls4ml_plugin.types import from_hls4ml, to_hls4ml
+from hlsbinary.hls4ml_plugin.types import describe, from_hls4ml, to_hls4ml
 from hlsbinary.ir import Encoding
 
 
-class BinaryConversionError(ValueError):
+class BinaryConversionError(UnsupportedModelError):
     """A layer cannot be converted exactly; the message names it and says what is supported."""
 
 
@@ -68,11 +69,37 @@ def _input_encoding(model, node):
             var.type.precision = to_hls4ml(ftype)
     if ftype is None:
         raise BinaryConversionError(
-            f'layer {node.name!r}: its input precision {var.type.precision} is not a fixed-point type, so the '
+            f'layer {node.name!r}: its input precision {describe(var.type.precision)} is not a fixed-point type, so the '
             'thresholds cannot be made exact. Set an explicit ap_fixed precision for the layer feeding it '
             "(HLSConfig: LayerName: <layer>: Precision: result: 'ap_fixed<W,I>')."
         )
     return Encoding.FIXED, ftype
+
+
+def _refuse_unhonoured_settings(model, node) -> None:
+    """Settings the folded layers cannot honour are refused, not ignored."""
+    backend = model.config.backend.name
+    io_type = model.config.get_config_value('IOType', 'io_parallel')
+    if io_type != 'io_parallel':
+        raise BinaryConversionError(
+            f'layer {node.name!r}: IOType {io_type!r} is not supported by the {backend} backend yet (its binary/ternary '
+            "layers are fully unrolled arrays); use io_type='io_parallel'"
+        )
+    try:
+        reuse = model.config.get_reuse_factor(node)
+    except Exception:  # hls4ml raises when no ReuseFactor is configured at all: fully parallel is what we build
+        reuse = 1
+    if reuse != 1:
+        raise BinaryConversionError(
+            f'layer {node.name!r}: ReuseFactor {reuse} is not supported by the {backend} backend: its binary/ternary '
+            'layers are fully unrolled (ReuseFactor 1, no multipliers to share); set ReuseFactor: 1 for this layer'
+        )
+    strategy = str(model.config.get_strategy(node)).lower()
+    if strategy != 'latency':
+        raise BinaryConversionError(
+            f'layer {node.name!r}: Strategy {model.config.get_strategy(node)!r} is not supported by the {backend} '
+            'backend: its binary/ternary layers are fully unrolled; use Strategy: Latency for this layer'
+        )
 
 
 class FoldBinaryBlocks(OptimizerPass):
@@ -91,9 +118,10 @@ class FoldBinaryBlocks(OptimizerPass):
         return is_binary_dense(layer)
 
     def transform(self, model, node):
-        from hlsbinary.frontend.qkeras import UnsupportedModelError, fold_block
+        from hlsbinary.frontend.qkeras import fold_block
 
         keras_model = keras_model_of(model)
+        _refuse_unhonoured_settings(model, node)
         encoding, ftype = _input_encoding(model, node)
         try:
             ir = fold_block(

@@ -1,0 +1,84 @@
+"""Never silently wrong: what the plugin cannot fold exactly is refused by name, and what it hands to hls4ml's
+standard path gets the numbers QKeras has (-1/+1, not bits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip('tensorflow', reason='needs the qkeras extra (TensorFlow + QKeras)')
+
+import hls4ml  # noqa: E402
+from qkeras import QActivation, QConv2D, QDense, binary, binary_tanh, quantized_bits  # noqa: E402
+from tensorflow.keras.layers import BatchNormalization, Flatten, Input  # noqa: E402
+from tensorflow.keras.models import Model  # noqa: E402
+
+from hlsbinary.errors import UnsupportedModelError  # noqa: E402
+from tests.zoo import randomize, representable_inputs  # noqa: E402
+
+
+def _convert(model, outdir, backend='VitisBinary', **layer_settings):
+    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+    for key, value in layer_settings.items():
+        config['LayerName'][model.layers[-1].name][key] = value
+    return hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, backend=backend, output_dir=str(outdir / 'prj'), io_type='io_parallel'
+    )
+
+
+def test_binary_conv_block_is_refused_by_name(outdir):
+    inp = Input((8, 8, 1), name='img')
+    x = QConv2D(4, 3, kernel_quantizer=binary(), use_bias=False, name='conv')(inp)
+    x = BatchNormalization(name='bn')(x)
+    x = QActivation(binary_tanh, name='act')(x)
+    x = Flatten(name='flat')(x)
+    x = QDense(3, kernel_quantizer=binary(), name='out')(x)
+    with pytest.raises(UnsupportedModelError, match=r"layer 'conv' \(QConv2D\).*not folded.*Supported blocks: QDense"):
+        _convert(Model(inp, x), outdir)
+
+
+def test_binary_activation_outside_a_block_is_refused(outdir):
+    inp = Input((6,), name='x')
+    x = QActivation(binary_tanh, name='sign_of_inputs')(inp)
+    x = QDense(3, kernel_quantizer=binary(), name='out')(x)
+    with pytest.raises(UnsupportedModelError, match=r"'sign_of_inputs'.*not part of a block hlsbinary folds"):
+        _convert(Model(inp, x), outdir)
+
+
+@pytest.mark.parametrize(('key', 'value'), [('ReuseFactor', 4), ('Strategy', 'Resource')])
+def test_settings_the_layers_cannot_honour_are_refused(outdir, key, value):
+    inp = Input((6,), name='x')
+    x = QDense(3, kernel_quantizer=binary(), name='out')(inp)
+    with pytest.raises(UnsupportedModelError, match=rf"'out': {key} .*not supported by the VitisBinary backend"):
+        _convert(Model(inp, x), outdir, **{key: value})
+
+
+def test_io_stream_is_refused(outdir):
+    inp = Input((6,), name='x')
+    x = QDense(3, kernel_quantizer=binary(), name='out')(inp)
+    config = hls4ml.utils.config_from_keras_model(Model(inp, x), granularity='name', backend='VivadoBinary')
+    with pytest.raises(UnsupportedModelError, match=r"IOType 'io_stream' is not supported by the VivadoBinary backend"):
+        hls4ml.converters.convert_from_keras_model(
+            Model(inp, x), hls_config=config, backend='VivadoBinary', output_dir=str(outdir / 'p'), io_type='io_stream'
+        )
+
+
+@pytest.mark.csim
+def test_standard_layer_after_a_binary_block_gets_minus_one_plus_one(outdir, rng):
+    """A quantized_bits QDense after a binary block stays on hls4ml's standard path: it must see -1/+1, as in QKeras."""
+    inp = Input((16,), name='x')
+    x = QDense(32, kernel_quantizer=binary(), use_bias=False, name='d0')(inp)
+    x = BatchNormalization(name='bn0')(x)
+    x = QActivation(binary_tanh, name='a0')(x)
+    x = QDense(5, kernel_quantizer=quantized_bits(4, 0, alpha=1), use_bias=False, name='out')(x)
+    model = Model(inp, x)
+    randomize(model, rng)
+    model.get_layer('out').set_weights([rng.normal(0, 0.5, (32, 5)).astype(np.float32)])
+    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
+    config['LayerName']['out']['Precision'] = {'weight': 'fixed<4,1>', 'accum': 'fixed<16,8>', 'result': 'fixed<16,8>'}
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, backend='VitisBinary', output_dir=str(outdir / 'prj'), io_type='io_parallel'
+    )
+    hls_model.compile()
+    X = representable_inputs(rng, 2000, (16,))
+    np.testing.assert_array_equal(hls_model.predict(X), model.predict(X, verbose=0))
