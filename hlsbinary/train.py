@@ -92,6 +92,48 @@ def _tqdm_callback(epochs: int):
     return EpochBar()
 
 
+def fit(
+    model,
+    dataset,
+    seed: int = 1,
+    epochs: int = 100,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    patience: int = 10,
+    validation_split: float = 0.2,
+    verbose: bool = True,
+):
+    """Train a compiled-from-scratch Keras ``model`` on ``dataset``'s training part with the recipe of this module.
+
+    Seeds Python, NumPy and TensorFlow with ``seed`` and makes TensorFlow's ops deterministic, so the same call
+    gives the same weights.  Returns ``(history, seconds)``; the best weights (validation loss) are restored.
+    """
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(int(seed))
+    tf.config.experimental.enable_op_determinism()
+    steps = int(np.ceil(len(dataset.X_train) * (1 - validation_split) / batch_size)) * epochs
+    schedule = tf.keras.optimizers.schedules.CosineDecay(float(learning_rate), decay_steps=steps, alpha=0.01)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(schedule),
+        loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=['accuracy'],
+    )
+    stop = tf.keras.callbacks.EarlyStopping(monitor='val_loss', patience=int(patience), restore_best_weights=True)
+    start = time.perf_counter()
+    history = model.fit(
+        dataset.X_train,
+        dataset.y_train,
+        validation_split=float(validation_split),
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        callbacks=[stop, _tqdm_callback(int(epochs))] if verbose else [stop],
+        verbose=0,
+        shuffle=True,
+    )
+    return history, time.perf_counter() - start
+
+
 def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
     """Train ``config['Model']`` on its data set; save the model and its metrics, together, and return the metrics.
 
@@ -100,38 +142,23 @@ def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
     """
     output = Path(config['Output'])
     check_file_targets([output, output.with_suffix('.json')], force, 'trained model')  # before minutes of training
-    import tensorflow as tf
-
     from hlsbinary.datasets import DATASETS
     from hlsbinary.report import DEFAULT_INPUT_PRECISION, evaluate_model
     from hlsbinary.zoo import architecture
 
-    seed = int(config['Seed'])
-    tf.keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
     dataset = DATASETS[config['Data']][2](source=config['Source'])
     model = architecture(config['Model'])
-    epochs = int(config['Epochs'])
-    steps = int(np.ceil(len(dataset.X_train) * (1 - config['ValidationSplit']) / config['BatchSize'])) * epochs
-    schedule = tf.keras.optimizers.schedules.CosineDecay(float(config['LearningRate']), decay_steps=steps, alpha=0.01)
-    model.compile(
-        optimizer=tf.keras.optimizers.Adam(schedule),
-        loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=['accuracy'],
+    history, seconds = fit(
+        model,
+        dataset,
+        seed=config['Seed'],
+        epochs=config['Epochs'],
+        batch_size=config['BatchSize'],
+        learning_rate=config['LearningRate'],
+        patience=config['Patience'],
+        validation_split=config['ValidationSplit'],
+        verbose=verbose,
     )
-    stop = tf.keras.callbacks.EarlyStopping(monitor='val_loss', patience=int(config['Patience']), restore_best_weights=True)
-    start = time.perf_counter()
-    history = model.fit(
-        dataset.X_train,
-        dataset.y_train,
-        validation_split=float(config['ValidationSplit']),
-        epochs=epochs,
-        batch_size=int(config['BatchSize']),
-        callbacks=[stop, _tqdm_callback(epochs)] if verbose else [stop],
-        verbose=0,
-        shuffle=True,
-    )
-    seconds = time.perf_counter() - start
     input_precision = config.get('InputPrecision', DEFAULT_INPUT_PRECISION[config['Data']])
     with publish_files([output, output.with_suffix('.json')], force, 'trained model') as (h5_tmp, json_tmp):
         model.save(h5_tmp, include_optimizer=False)  # weights only: a small file
@@ -139,7 +166,7 @@ def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
         metrics = {
             'model': config['Model'],
             'data': f'{config["Data"]} ({dataset.source})',
-            'seed': seed,
+            'seed': int(config['Seed']),
             'epochs_run': len(history.history['loss']),
             'train_seconds': round(seconds, 1),
             'evaluated_as': result.kind,

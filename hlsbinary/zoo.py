@@ -16,31 +16,80 @@ from pathlib import Path
 
 import numpy as np
 
+WEIGHT_KINDS = "'float', 'binary', 'ternary', or 'bits<b>' (quantized_bits(b, 0, alpha=1), b from 2 to 8)"
+ACTIVATION_KINDS = (
+    "'relu' (float), 'binary_tanh', 'ternary_tanh', or 'relu<b>' (quantized_relu(b, min(b, 2)), b from 1 to 8)"
+)
+FOLDED_WEIGHTS = ('binary', 'ternary')  # what the plugin folds today
+FOLDED_ACTIVATIONS = ('binary_tanh', 'ternary_tanh')
+
+
+def _bits(kind: str, prefix: str, lo: int, hi: int) -> int | None:
+    if kind.startswith(prefix) and kind[len(prefix) :].isdigit() and lo <= int(kind[len(prefix) :]) <= hi:
+        return int(kind[len(prefix) :])
+    return None
+
+
+def check_weight_kind(kind: str) -> str:
+    if kind in ('float', 'binary', 'ternary') or _bits(kind, 'bits', 2, 8):
+        return kind
+    raise ValueError(f'weights {kind!r}: one of {WEIGHT_KINDS}')
+
+
+def check_activation_kind(kind: str) -> str:
+    if kind in ('relu', 'binary_tanh', 'ternary_tanh') or _bits(kind, 'relu', 1, 8):
+        return kind
+    raise ValueError(f'activation {kind!r}: one of {ACTIVATION_KINDS}')
+
 
 @dataclass(frozen=True)
 class Spec:
-    """``n_in`` inputs, hidden ``widths`` then the classes; weights ``float``/``binary``/``ternary``; hidden activation."""
+    """An MLP: ``n_in`` inputs, hidden ``widths`` then the classes.
+
+    ``weights`` is one kind for every layer or a tuple with one per layer (``WEIGHT_KINDS``, e.g. a ``bits6`` first
+    layer on fixed-point inputs then binary layers); ``activation`` is the hidden activation (``ACTIVATION_KINDS``).
+    """
 
     n_in: int
     widths: tuple[int, ...]
-    weights: str
-    activation: str  # 'relu', 'binary_tanh' or 'ternary_tanh'
+    weights: str | tuple[str, ...]
+    activation: str
+
+    def __post_init__(self):
+        kinds = (self.weights,) if isinstance(self.weights, str) else self.weights
+        if not isinstance(self.weights, str) and len(kinds) != len(self.widths):
+            raise ValueError(f'{len(kinds)} weight kinds for {len(self.widths)} layers')
+        for kind in kinds:
+            check_weight_kind(kind)
+        check_activation_kind(self.activation)
+
+    def weights_of(self, layer: int) -> str:
+        return self.weights if isinstance(self.weights, str) else self.weights[layer]
+
+    @property
+    def layer_weights(self) -> tuple[str, ...]:
+        return tuple(self.weights_of(i) for i in range(len(self.widths)))
 
     @property
     def convertible(self) -> bool:
-        """Whether the hlsbinary plugin folds every block (binary/ternary weights and activations)."""
-        return self.weights != 'float' and self.activation != 'relu'
+        """Whether the hlsbinary plugin folds every block."""
+        return all(w in FOLDED_WEIGHTS for w in self.layer_weights) and self.activation in FOLDED_ACTIVATIONS
 
     @property
     def plugin_note(self) -> str:
         """Why the plugin leaves this model to hlsbinary's neighbours ('' if it folds every block)."""
         if self.convertible:
             return ''
-        return 'float baseline' if self.weights == 'float' else 'ReLU blocks: not folded by the plugin yet'
+        if 'float' in self.layer_weights:
+            return 'float baseline'
+        return 'blocks the plugin does not fold yet'
 
     def describe(self) -> str:
-        act = {'relu': 'ReLU', 'binary_tanh': 'binary act.', 'ternary_tanh': 'ternary act.'}[self.activation]
-        return f'{self.weights} weights, {act}'
+        kinds = sorted(set(self.layer_weights), key=self.layer_weights.index)
+        act = {'relu': 'ReLU', 'binary_tanh': 'binary act.', 'ternary_tanh': 'ternary act.'}.get(
+            self.activation, f'{self.activation[4:]}-bit ReLU'
+        )
+        return f'{"/".join(kinds)} weights, {act}'
 
 
 ARCHITECTURES: dict[str, Spec] = {
@@ -67,35 +116,65 @@ def spec(name: str) -> Spec:
     return ARCHITECTURES[name]
 
 
-def architecture(name: str):
-    """The untrained Keras model ``name`` (Glorot kernels, BatchNorm at identity), outputs are logits."""
-    from qkeras import QActivation, QDense, binary, binary_tanh, ternary
-    from tensorflow.keras.layers import Activation, BatchNormalization, Dense, Input
-    from tensorflow.keras.models import Model
+def kernel_quantizer(kind: str):
+    """The QKeras kernel quantizer of a weight kind (None for float weights)."""
+    from qkeras import binary, quantized_bits, ternary
+
+    if kind == 'float':
+        return None
+    if kind == 'binary':
+        return binary()
+    if kind == 'ternary':
+        return ternary()
+    return quantized_bits(_bits(kind, 'bits', 2, 8), 0, alpha=1)
+
+
+def activation_layer(kind: str, name: str):
+    """The Keras layer applying a hidden activation kind."""
+    from qkeras import QActivation, binary_tanh, quantized_relu
+    from tensorflow.keras.layers import Activation
 
     from hlsbinary.frontend.activations import ternary_tanh
 
-    s = spec(name)
+    if kind == 'relu':
+        return Activation('relu', name=name)
+    if kind == 'binary_tanh':
+        return QActivation(binary_tanh, name=name)
+    if kind == 'ternary_tanh':
+        return QActivation(ternary_tanh, name=name)
+    bits = _bits(kind, 'relu', 1, 8)
+    return QActivation(quantized_relu(bits, min(bits, 2)), name=name)
+
+
+def build_model(s: Spec, name: str = 'model'):
+    """The untrained Keras model of a :class:`Spec` (Glorot kernels, BatchNorm at identity); outputs are logits.
+
+    Every hidden block is ``Dense/QDense -> BatchNormalization -> activation``, the output block
+    ``Dense/QDense -> BatchNormalization``; no biases (BatchNorm has them).
+    """
+    from qkeras import QDense
+    from tensorflow.keras.layers import BatchNormalization, Dense, Input
+    from tensorflow.keras.models import Model
+
     inp = Input((s.n_in,), name='inputs')  # 'input' is a reserved name in hls4ml
     x = inp
     for i, width in enumerate(s.widths):
         last = i == len(s.widths) - 1
         dense_name = 'output' if last else f'fc{i + 1}'
-        if s.weights == 'float':
+        quantizer = kernel_quantizer(s.weights_of(i))
+        if quantizer is None:
             x = Dense(width, use_bias=False, name=dense_name)(x)
         else:
-            quantizer = binary() if s.weights == 'binary' else ternary()
             x = QDense(width, kernel_quantizer=quantizer, use_bias=False, name=dense_name)(x)
         x = BatchNormalization(name='bn_output' if last else f'bn{i + 1}')(x)
-        if last:
-            break
-        if s.activation == 'relu':
-            x = Activation('relu', name=f'act{i + 1}')(x)
-        elif s.activation == 'binary_tanh':
-            x = QActivation(binary_tanh, name=f'act{i + 1}')(x)
-        else:
-            x = QActivation(ternary_tanh, name=f'act{i + 1}')(x)
+        if not last:
+            x = activation_layer(s.activation, f'act{i + 1}')(x)
     return Model(inp, x, name=name)
+
+
+def architecture(name: str):
+    """The untrained Keras model of the zoo architecture ``name``."""
+    return build_model(spec(name), name)
 
 
 def build(name: str, seed: int = 0):
