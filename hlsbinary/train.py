@@ -92,6 +92,14 @@ def _tqdm_callback(epochs: int):
     return EpochBar()
 
 
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow and make TensorFlow's ops deterministic: call before building a model."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(int(seed))
+    tf.config.experimental.enable_op_determinism()
+
+
 def fit(
     model,
     dataset,
@@ -105,13 +113,13 @@ def fit(
 ):
     """Train a compiled-from-scratch Keras ``model`` on ``dataset``'s training part with the recipe of this module.
 
-    Seeds Python, NumPy and TensorFlow with ``seed`` and makes TensorFlow's ops deterministic, so the same call
-    gives the same weights.  Returns ``(history, seconds)``; the best weights (validation loss) are restored.
+    Seeds everything again with ``seed`` (batch order, dropout); build the model after :func:`seed_everything` with
+    the same seed for identical initial weights, then the same call gives the same trained weights.
+    Returns ``(history, seconds)``; the best weights (validation loss) are restored.
     """
     import tensorflow as tf
 
-    tf.keras.utils.set_random_seed(int(seed))
-    tf.config.experimental.enable_op_determinism()
+    seed_everything(seed)
     steps = int(np.ceil(len(dataset.X_train) * (1 - validation_split) / batch_size)) * epochs
     schedule = tf.keras.optimizers.schedules.CosineDecay(float(learning_rate), decay_steps=steps, alpha=0.01)
     model.compile(
@@ -147,6 +155,7 @@ def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
     from hlsbinary.zoo import architecture
 
     dataset = DATASETS[config['Data']][2](source=config['Source'])
+    seed_everything(config['Seed'])
     model = architecture(config['Model'])
     history, seconds = fit(
         model,
