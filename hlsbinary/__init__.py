@@ -5,16 +5,19 @@
 
 from __future__ import annotations
 
-from hlsbinary.emulator import emulate
-from hlsbinary.estimator import estimate
-
 __version__ = '0.1.0'
+
+from hlsbinary.emulator import emulate  # noqa: E402
+from hlsbinary.estimator import estimate  # noqa: E402
+from hlsbinary.keras_hook import register_keras_objects_on_import  # noqa: E402
+
+register_keras_objects_on_import()  # saved QKeras models load with plain keras.models.load_model, in any import order
 
 
 def read_network(model, input_precision=None, integer_scores=False):
     """Read a QKeras model into the integer IR (:class:`hlsbinary.ir.Network`)."""
     from hlsbinary.frontend.qkeras import read_network as _read
-    from hlsbinary.hls4ml_plugin.types import parse_fixed
+    from hlsbinary.ir import parse_fixed
 
     return _read(model, parse_fixed(input_precision) if input_precision else None, integer_scores=integer_scores)
 

@@ -3,15 +3,15 @@
 Two engines compute the same integers:
 
 * ``'compiled'`` (default when a C compiler is present): the fixed-point first layer is a BLAS product of the
-  quantized inputs, then ``csrc/emulate.c`` takes blocks of events through every layer with bit-packed
-  XNOR-popcount (``acc = n - 2 popcount(x ^ w)``) and two-plane popcounts for ternary tensors, exact while every
-  accumulator bound is below 2**30;
+  quantized inputs, then ``csrc/emulate.c`` takes blocks of events through every layer: bit-packed XNOR-popcount
+  (``acc = n - 2 popcount(x ^ w)``) for binary tensors, two-plane popcounts for ternary ones, integer products
+  for multi-level activations and multi-bit weights; exact while every accumulator bound is below 2**30;
 * ``'numpy'``: ``acc = x_int @ W`` with BLAS in float32 when every partial sum is an integer below 2**24 (exact),
   float64 below 2**53, then the output stage of :mod:`hlsbinary.fold`.
 
 TensorFlow is needed only to read a Keras model; a :class:`~hlsbinary.ir.Network` emulates without it.
-Outputs: thresholded layers give levels -1/0/+1 (int8), affine layers their exact fixed-point values (float64),
-integer-score layers the scores (int64).
+Outputs: binary and ternary levels -1/0/+1 (int8), multi-level activations their exact fixed-point values
+(float64), affine layers their exact fixed-point values (float64), integer-score layers the scores (int64).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import numpy as np
 
 from hlsbinary.errors import InputError
 from hlsbinary.fold import accumulator_range, apply_affine, multithreshold, quantize_input
-from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, ThresholdStage
+from hlsbinary.kernel import emulator_thresholds, output_type
 
 DEFAULT_BATCH = 8192
 ENGINES = ('auto', 'compiled', 'numpy')
@@ -32,13 +33,13 @@ KERNEL_BOUND = 1 << 30  # int32 accumulators (and thresholds one beyond them) ne
 KERNEL_MAX_WIDTH = 4096  # the kernel's bit planes hold 64 words of 64 bits (csrc/emulate.c: HLSB_MAX_WORDS)
 
 
-def accumulator_bound(layer: BinaryDense) -> int:
+def accumulator_bound(layer: IntegerLayer) -> int:
     """The largest ``|acc_j|`` the layer can reach over every input it can receive."""
     lo, hi = accumulator_range(layer.weights, layer.input_range)
     return max(-int(lo.min()), int(hi.max()))
 
 
-def exact_weights(layer: BinaryDense) -> np.ndarray:
+def exact_weights(layer: IntegerLayer) -> np.ndarray:
     """The weights in the narrowest float type whose matrix products are exact for this layer's inputs."""
     bound = accumulator_bound(layer)
     if bound >= (1 << 53):
@@ -46,17 +47,30 @@ def exact_weights(layer: BinaryDense) -> np.ndarray:
     return layer.weights.astype(np.float32 if bound < (1 << 24) else np.float64)
 
 
-def finish(acc: np.ndarray, layer: BinaryDense) -> np.ndarray:
-    """The layer's output from its integer accumulators: levels (int8), exact affine values or scores (int64)."""
+def finish(acc: np.ndarray, layer: IntegerLayer) -> np.ndarray:
+    """The layer's output in the next layer's input units: level codes, exact affine values, or scores (int64)."""
     if isinstance(layer.output, ThresholdStage):
-        return multithreshold(acc, layer.output).astype(np.int8)
+        return multithreshold(acc, layer.output)
     if isinstance(layer.output, AffineStage):
         return apply_affine(acc, layer.output)
     return acc.astype(np.int64)
 
 
-def layer_outputs(x_int: np.ndarray, layer: BinaryDense, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary), with NumPy/BLAS.
+def present(out: np.ndarray, layer: IntegerLayer) -> np.ndarray:
+    """An output as the user sees it: binary/ternary levels as int8, multi-level codes as their values."""
+    stage = layer.output
+    if isinstance(stage, ThresholdStage):
+        if stage.out_type is None:
+            return out.astype(np.int8)
+        return np.ldexp(out.astype(np.float64), -stage.out_type.frac)
+    return out
+
+
+def layer_outputs(
+    x_int: np.ndarray, layer: IntegerLayer, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary), with NumPy/BLAS;
+    ``out`` is in the next layer's input units (see :func:`finish`).
 
     ``weights`` is :func:`exact_weights` of the layer, computed once by callers that stream batches.
     """
@@ -66,7 +80,9 @@ def layer_outputs(x_int: np.ndarray, layer: BinaryDense, weights: np.ndarray | N
 
 
 def _pack_rows(mask: np.ndarray) -> np.ndarray:
-    """``mask[n_in, n_out]`` as ``[n_words, n_out]`` uint64: bit ``i % 64`` of word ``i // 64`` is ``mask[i, j]``."""
+    """``mask[n_in, n_out]`` as ``[n_words, n_out]`` uint64: bit ``i % 64`` of word ``i // 64`` is ``mask[i, j]``.
+
+    The emulator's layout (event-minor words per input word), not the HLS project's rows (:mod:`hlsbinary.kernel`)."""
     n_in, n_out = mask.shape
     n_words = -(-n_in // 64)
     padded = np.zeros((n_words * 64, n_out), dtype=np.uint8)
@@ -84,8 +100,13 @@ class _KernelLayer(ctypes.Structure):
         ('n_thr', ctypes.c_int32),
         ('wp', ctypes.c_void_p),
         ('wn', ctypes.c_void_p),
+        ('w', ctypes.c_void_p),
         ('thr', ctypes.c_void_p),
         ('flip', ctypes.c_void_p),
+        ('out_codes', ctypes.c_int32),
+        ('code_base', ctypes.c_int32),
+        ('code_step', ctypes.c_int32),
+        ('code_trace', ctypes.c_void_p),
         ('scale', ctypes.c_void_p),
         ('offset', ctypes.c_void_p),
         ('lsb', ctypes.c_double),
@@ -95,7 +116,29 @@ class _KernelLayer(ctypes.Structure):
     ]
 
 
-_PRODUCT, _XNOR, _PLANES = 0, 1, 2  # csrc/emulate.c: HLSB_IN_*
+_PRODUCT, _XNOR, _PLANES, _CODES = 0, 1, 2, 3  # csrc/emulate.c: HLSB_IN_*
+
+
+def input_kind(network: Network, index: int) -> int:
+    """How the kernel computes layer ``index``'s accumulators."""
+    layer = network.layers[index]
+    if index == 0:
+        return _PRODUCT  # BLAS beat a fused in-kernel sum by 1.7x even at 16 inputs (measured)
+    if layer.input_encoding is Encoding.BITS and layer.weight_kind == 'binary':
+        return _XNOR
+    if layer.input_encoding is not Encoding.FIXED and layer.weight_kind != 'integer':
+        return _PLANES
+    return _CODES
+
+
+def outputs_codes(network: Network, index: int) -> bool:
+    """Whether layer ``index`` hands integer codes (not bit planes) on: multi-level outputs, or a CODES consumer."""
+    layer = network.layers[index]
+    if not isinstance(layer.output, ThresholdStage):
+        return False
+    if layer.output.encoding is Encoding.FIXED:
+        return True
+    return index + 1 < len(network.layers) and input_kind(network, index + 1) == _CODES
 
 
 def kernel_refusal(network: Network) -> str | None:
@@ -108,36 +151,15 @@ def kernel_refusal(network: Network) -> str | None:
         if accumulator_bound(layer) >= KERNEL_BOUND:
             return f'layer {layer.name!r} can reach sums of 2**30 or more'
         stage = layer.output
-        if isinstance(stage, ThresholdStage) and stage.levels not in ((-1, 1), (-1, 0, 1)):
-            return f'layer {layer.name!r} has levels {stage.levels}, not -1/+1 or -1/0/+1'
         if isinstance(stage, AffineStage) and stage.out_type.width > 53:
             return f'layer {layer.name!r} has a {stage.out_type.width}-bit affine output, beyond double precision'
     return None
 
 
-def kernel_thresholds(layer: BinaryDense, disagreements: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Thresholds and flips such that ``hit_k = [a >= thr_k] xor flip`` equals the layer's comparison
-    (``acc >= T_k``, or ``acc <= T_k`` where decreasing).
-
-    With ``a = acc``: increasing ``thr = T``, flip 0; decreasing ``acc <= T <=> not acc >= T + 1``.
-    With ``a = d`` disagreements of an XNOR layer (``acc = n - 2d``): ``acc >= T <=> d <= floor((n - T) / 2)
-    <=> not d >= floor((n - T) / 2) + 1``, and ``acc <= T <=> d >= ceil((n - T) / 2)``.
-    Thresholds are first clipped just outside the reachable range, which keeps every outcome.
-    """
-    stage = layer.output
-    lo, hi = accumulator_range(layer.weights, layer.input_range)
-    t = np.clip(stage.thresholds, int(lo.min()) - 1, int(hi.max()) + 1)
-    down = stage.decreasing[:, None]
-    if not disagreements:
-        return t + down, stage.decreasing.copy()
-    u = layer.n_in - t
-    return np.where(down, -((-u) // 2), u // 2 + 1), ~stage.decreasing
-
-
 @dataclass
 class CompiledNetwork:
-    """A :class:`Network` laid out for the C kernel: the first layer's weights for BLAS, packed masks and
-    thresholds for the rest, and the ctypes descriptors pointing at them."""
+    """A :class:`Network` laid out for the C kernel: the first layer's weights for BLAS, packed masks, integer
+    weights and thresholds for the rest, and the ctypes descriptors pointing at them."""
 
     network: Network
     first_weights: np.ndarray  # float32 (or float64 when float32 sums could be inexact)
@@ -157,26 +179,29 @@ class CompiledNetwork:
             arrays.append(a)
             return a.ctypes.data
 
-        for d, layer in zip(descs, network.layers, strict=True):
+        for index, (d, layer) in enumerate(zip(descs, network.layers, strict=True)):
             d.n_in, d.n_out, d.n_words = layer.n_in, layer.n_out, -(-layer.n_in // 64)
-            if layer is network.layers[0]:
-                d.kind = _PRODUCT  # BLAS beat a fused in-kernel sum by 1.7x even at 16 inputs (measured)
-            elif layer.input_encoding is Encoding.BITS and not layer.ternary_weights:
-                d.kind, d.wp = _XNOR, keep(_pack_rows(layer.weights > 0))
-            else:
-                d.kind, d.wp, d.wn = _PLANES, keep(_pack_rows(layer.weights > 0)), keep(_pack_rows(layer.weights < 0))
+            d.kind = input_kind(network, index)
+            if d.kind == _XNOR:
+                d.wp = keep(_pack_rows(layer.weights > 0))
+            elif d.kind == _PLANES:
+                d.wp, d.wn = keep(_pack_rows(layer.weights > 0)), keep(_pack_rows(layer.weights < 0))
+            elif d.kind == _CODES:
+                d.w = keep(layer.weights.astype(np.int32))
             if isinstance(layer.output, ThresholdStage):
-                thr, flip = kernel_thresholds(layer, d.kind == _XNOR)
+                thr, flip = emulator_thresholds(layer, d.kind == _XNOR)
                 d.n_thr = thr.shape[1]
                 d.thr, d.flip = keep(thr.T.astype(np.int32)), keep(flip.astype(np.int32))
+                d.out_codes = outputs_codes(network, index)
+                _, d.code_base, d.code_step = output_type(layer, levels_as_values=True)
             elif isinstance(layer.output, AffineStage):
                 d.scale, d.offset = keep(layer.output.scale.astype(np.int64)), keep(layer.output.offset.astype(np.int64))
                 d.lsb = 2.0**-layer.output.frac
         return cls(network, exact_weights(network.layers[0]), arrays, descs)
 
     def run(self, X: np.ndarray, outputs: list[np.ndarray | None], first_event: int) -> None:
-        """Fill rows ``first_event ...`` of each layer's output buffer (None skips a layer): int8 levels,
-        float64 affine values or int32 scores."""
+        """Fill rows ``first_event ...`` of each layer's output buffer (None skips a layer): int8 levels, int32
+        codes of multi-level layers, float64 affine values or int32 scores."""
         from hlsbinary.native import load_kernel
 
         kernel = load_kernel()
@@ -208,7 +233,9 @@ class CompiledNetwork:
         product = np.matmul(w.T, x_int.T, out=self._scratch('product', (w.shape[1], n), w.dtype))
         for d, layer, out in zip(self.descriptors, self.network.layers, outputs, strict=True):
             ptr = None if out is None else out.ctypes.data + first_event * out.strides[0]
-            d.trace = ptr if isinstance(layer.output, ThresholdStage) else None
+            thresholded = isinstance(layer.output, ThresholdStage)
+            d.trace = ptr if thresholded and out is not None and out.dtype == np.int8 else None
+            d.code_trace = ptr if thresholded and out is not None and out.dtype == np.int32 else None
             d.affine_out = ptr if isinstance(layer.output, AffineStage) else None
             d.acc_out = ptr if layer.output is None else None
         status = kernel.hlsb_run(
@@ -220,7 +247,7 @@ class CompiledNetwork:
             ctypes.c_int64(product.strides[0] // product.itemsize),
         )
         if status != 0:
-            raise MemoryError('the emulator kernel could not allocate its 512 KiB of activations')
+            raise MemoryError('the emulator kernel could not allocate its activation buffers')
 
     def _scratch(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """A reusable buffer: streaming batches allocate (and page-fault) once, not per batch."""
@@ -252,9 +279,12 @@ def choose_engine(network: Network, engine: str = 'auto') -> str:
     return 'numpy'
 
 
-def _output_buffer(layer: BinaryDense, n: int, kernel: bool) -> np.ndarray:
-    """Levels as int8, affine values as float64, scores as int32 (kernel) or int64 (NumPy)."""
+def _output_buffer(layer: IntegerLayer, n: int, kernel: bool) -> np.ndarray:
+    """Levels as int8, multi-level codes as int32 (kernel; values after the run) or their values (NumPy), affine
+    values as float64, scores as int32 (kernel) or int64 (NumPy)."""
     if isinstance(layer.output, ThresholdStage):
+        if layer.output.out_type is not None:
+            return np.empty((n, layer.n_out), dtype=np.int32 if kernel else np.float64)
         return np.empty((n, layer.n_out), dtype=np.int8)
     if isinstance(layer.output, AffineStage):
         return np.empty((n, layer.n_out), dtype=np.float64)
@@ -298,12 +328,20 @@ def emulate_network(
         for w, buf, layer in zip(weights, buffers, layers, strict=True):
             _, x = layer_outputs(x, layer, w)
             if buf is not None:
-                buf[start : start + len(chunk)] = x
-    # scores travel as int32 in the kernel; every output is returned in one type whichever engine ran
-    results = [buf.astype(np.int64) if buf is not None and buf.dtype == np.int32 else buf for buf in buffers]
+                buf[start : start + len(chunk)] = present(x, layer)
+    # scores and codes travel as int32 in the kernel; every output is returned in one type whichever engine ran
+    results = [_returned(buf, layer) for buf, layer in zip(buffers, layers, strict=True)]
     if trace:
         return results[-1], {layer.name: r for layer, r in zip(layers, results, strict=True)}
     return results[-1]
+
+
+def _returned(buf: np.ndarray | None, layer: IntegerLayer) -> np.ndarray | None:
+    if buf is None or buf.dtype != np.int32:
+        return buf
+    if isinstance(layer.output, ThresholdStage):
+        return present(buf, layer)  # codes of a multi-level layer
+    return buf.astype(np.int64)
 
 
 def network_of(model, input_precision: str | None = None, integer_scores: bool = False) -> Network:
@@ -316,7 +354,7 @@ def network_of(model, input_precision: str | None = None, integer_scores: bool =
         return network_from_hls4ml(model)
     from hlsbinary.frontend.keras_objects import load_model
     from hlsbinary.frontend.qkeras import read_network
-    from hlsbinary.hls4ml_plugin.types import parse_fixed
+    from hlsbinary.ir import parse_fixed
 
     if isinstance(model, str | bytes) or hasattr(model, '__fspath__'):
         model = load_model(str(model))

@@ -1,31 +1,40 @@
 """Resource and latency estimates of the fully unrolled designs the plugin generates, without vendor tools.
 
-The estimate follows the structure of ``nnet_binary_dense.h`` node by node, for Xilinx UltraScale+ fabric
-(LUT6 with dual outputs, CARRY8 chains), ``io_parallel``, ReuseFactor 1, one pipelined top function:
+The estimate follows the structure of ``nnet_integer_dense.h`` node by node (the shapes come from
+:mod:`hlsbinary.kernel`, the same code that writes the project), for Xilinx UltraScale+ fabric (LUT6 with dual
+outputs, CARRY8 chains), ``io_parallel``, ReuseFactor 1, one pipelined top function:
 
-* **Weights cost nothing**: XNOR with a constant is a wire or an inverter that the next LUT absorbs; a weight
-  of 0 removes its input; weights are never stored, so BRAM is 0.
+* **Weights cost nothing**: XNOR with a constant is a wire or an inverter that the next LUT absorbs; a weight (or a
+  digit) of 0 removes its leaf; a shift ``x << e`` is wiring; weights are never stored, so BRAM is 0.
 * **Popcount trees** (binary inputs x binary weights): the balanced tree of exact-width adders the kernel writes
   (``hlsb_popcount``).  An adder costs one LUT per output bit (a carry-chain adder); the first level adds two
   single bits, which one dual-output LUT6 does.
-* **Add/sub trees** (fixed-point or ternary inputs, or ternary weights): an adder wherever both halves of a
-  sub-tree hold a nonzero weight (inputs whose weight is 0 drop out at synthesis), every one as wide as the
-  layer's accumulator (``hlsb_addsub`` declares them so), one LUT per bit; a subtraction is the same carry chain.
-* **Shared sub-trees**: all neurons split their inputs the same way, so neurons whose weights agree on an input
+* **Add/sub trees** (fixed-point, ternary or multi-level inputs, ternary or multi-bit weights): the leaves are the
+  nonzero canonical signed digits of the weights (``+-x_i << e``), so a multi-bit weight costs one adder per extra
+  nonzero digit: this is where the LUTs of a ``quantized_bits`` layer go, instead of a DSP.  An adder exists
+  wherever both halves of a sub-tree hold a nonzero leaf, every one as wide as the layer's accumulator
+  (``hlsb_addsub`` declares them so), one LUT per bit; a subtraction is the same carry chain.
+* **Shared sub-trees**: all neurons split their leaves the same way, so neurons whose digits agree on a leaf
   range compute the same sub-tree; HLS's common-subexpression elimination builds it once (:func:`tree_levels`).
 * **Threshold comparators** against constants: ``ceil(w / 2)`` LUTs for a ``w``-bit compare (two bits per LUT on
-  the carry chain), one per threshold, plus one LUT per ternary neuron to form its 2-bit level.
+  the carry chain), one per threshold that falls inside the neuron's reachable range (the others are constants
+  that synthesis removes); the hits of a neuron with several thresholds are counted by a popcount tree.
 * **Affine output** (``y = S acc + O``, bound to LUTs, never DSPs): ``2p - n`` is one adder for popcount layers;
   the constant multiplier is shift-and-add with one adder per extra nonzero digit of ``S`` in canonical signed
   digit form; the offset is one more adder.
-* **DSP = 0** for every binary/ternary layer: there is no multiplication by a variable anywhere (tested).
+* **DSP = 0**: no multiplication by a variable exists in the generated code (``tests/test_plugin.py`` checks the
+  header), so no DSP is inferred; the constant multiplier of an affine output is bound to LUTs by pragma.
 * **Latency**: HLS chains operations into one clock cycle while their delays fit in the clock period minus the
   uncertainty (12.5 %, hls4ml's default).  An adder of ``w`` bits takes ``ADD_DELAY_NS + ADD_DELAY_PER_BIT_NS * w``
   (LUT, route, carry chain), a compare ``CMP_DELAY_NS + CMP_DELAY_PER_BIT_NS * w``.  Where a cycle ends, every value
   alive at that point is registered: those registers are the **FF** estimate, plus the output register.
   Operations chain across layer boundaries (hls4ml inlines every layer into one pipeline); II is 1.
 
-Validation against the published hls4ml figures is in ``tests/test_estimator.py`` and the README.
+Where the delay constants come from: the orders of magnitude of the UltraScale+ -2 data sheet (DS923: a LUT6 about
+0.1 ns, a routed net 0.3-0.6 ns, a CARRY8 stage about 0.02 ns per bit), then one calibration: the estimate of the
+paper's binary 16x64x32x32x5 jet tagger at 200 MHz (VU9P) matches its published 40 ns latency within 25 %.  The
+LUT and FF formulas have no free constant.  Validation against the published figures is in
+``tests/test_estimator.py`` and the README.
 """
 
 from __future__ import annotations
@@ -35,11 +44,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from hlsbinary.hls4ml_plugin.hardware import output_type, plan
-from hlsbinary.ir import AffineStage, BinaryDense, Encoding, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, ThresholdStage
+from hlsbinary.kernel import csd_digits, digit_planes, output_type, plan
 from hlsbinary.parts import DEFAULT_PART, PARTS, Part, find_part
 
-# Delays in ns on UltraScale+ (-2 speed grade), as HLS schedules them: a LUT level plus routing, and the carry chain.
+# Delays in ns on UltraScale+ (-2 speed grade), as HLS schedules them: a LUT level plus routing, and the carry chain
+# (module docstring: where they come from).
 ADD_DELAY_NS = 0.70
 ADD_DELAY_PER_BIT_NS = 0.02
 CMP_DELAY_NS = 0.60
@@ -145,17 +155,6 @@ def compare_luts(width: int) -> int:
     return -(-width // 2)
 
 
-def csd_digits(value: int) -> int:
-    """Nonzero digits of ``value`` in canonical signed-digit form (the adders of a shift-and-add multiplier + 1)."""
-    value, digits = abs(int(value)), 0
-    while value:
-        if value & 1:
-            digits += 1
-            value -= 2 - (value & 3)  # digit +1 if value % 4 == 1, -1 if value % 4 == 3
-        value >>= 1
-    return digits
-
-
 def tree_levels(
     weights: np.ndarray, leaf_width: int, exact: bool, width: int = 0, share: bool = True
 ) -> list[tuple[int, int, int, int]]:
@@ -208,7 +207,22 @@ def tree_levels(
     return [(*levels[h], alive.get(h, 0)) for h in sorted(levels)]
 
 
-def layer_logic(layer: BinaryDense, is_model_output: bool, share: bool = True) -> tuple[str, dict[str, int], list[Step]]:
+def reachable_thresholds(layer: IntegerLayer) -> np.ndarray:
+    """Per neuron, how many of its thresholds can go either way (inside its reachable range): real comparators."""
+    from hlsbinary.fold import accumulator_range
+
+    lo, hi = accumulator_range(layer.weights, layer.input_range)
+    t = layer.output.thresholds
+    return ((t > lo[:, None]) & (t <= hi[:, None])).sum(axis=1)
+
+
+def leaf_digits(layer: IntegerLayer) -> np.ndarray:
+    """The add/sub tree's leaves as signed digits, ``(n_planes * n_in, n_out)`` in the kernel's leaf order."""
+    pos, neg = digit_planes(layer.weights)
+    return (pos.astype(np.int8) - neg.astype(np.int8)).reshape(-1, layer.n_out)
+
+
+def layer_logic(layer: IntegerLayer, is_model_output: bool, share: bool = True) -> tuple[str, dict[str, int], list[Step]]:
     """``(kind, LUTs by component, steps)`` of one layer of the generated kernel."""
     kp = plan(layer)
     n_out = layer.n_out
@@ -220,17 +234,22 @@ def layer_logic(layer: BinaryDense, is_model_output: bool, share: bool = True) -
     else:
         kind = 'add/sub ' + ('fixed' if layer.input_encoding is Encoding.FIXED else layer.input_encoding.value)
         leaf_w = layer.input_type.width if layer.input_encoding is Encoding.FIXED else 2
-        tree = tree_levels(layer.weights, leaf_w, False, kp.accum.width, share=share)
+        tree = tree_levels(leaf_digits(layer), leaf_w, False, kp.accum.width, share=share)
     luts['adder tree'] = sum(lut for _, lut, _, _ in tree)
     steps += [Step(adder_delay(widest), live) for _, _, widest, live in tree]
-    if layer.ternary_weights:
-        kind += ' (ternary w)'
+    if layer.weight_kind != 'binary':
+        kind += f' ({layer.weight_kind} w' + (f', {kp.n_planes} digit planes)' if kp.n_planes > 1 else ')')
     stage = layer.output
     out_t, _, _ = output_type(layer, is_model_output)
     if isinstance(stage, ThresholdStage):
-        n_thr = stage.thresholds.shape[1]
-        luts['thresholds'] = n_out * n_thr * compare_luts(kp.compare_width) + (n_out if n_thr > 1 else 0)
+        comparators = reachable_thresholds(layer)
+        counters = [sum(lut for _, lut, _, _ in tree_levels(np.ones((int(c), 1), np.int8), 1, True)) for c in comparators]
+        luts['thresholds'] = int(comparators.sum()) * compare_luts(kp.compare_width) + int(sum(counters))
         steps.append(Step(compare_delay(kp.compare_width), n_out * out_t.width))
+        widest = int(comparators.max(initial=0))
+        if widest > 1:  # the count of hits: a popcount tree of the comparator bits
+            for depth in range(math.ceil(math.log2(widest))):
+                steps.append(Step(adder_delay(depth + 2), n_out * out_t.width))
         return kind, luts, steps
     score_w = kp.score.width
     if kp.popcount:  # s = 2p - n: a shift (wires) and one subtraction
@@ -299,4 +318,4 @@ def estimate(
     return estimate_network(network_of(model, input_precision), part, clock_period, clock_uncertainty, share_subtrees)
 
 
-__all__ = ['Estimate', 'LayerEstimate', 'PARTS', 'Part', 'estimate', 'estimate_network', 'find_part']
+__all__ = ['Estimate', 'LayerEstimate', 'PARTS', 'Part', 'csd_digits', 'estimate', 'estimate_network', 'find_part']

@@ -47,24 +47,27 @@ def find_thresholds(
     lo: np.ndarray,
     hi: np.ndarray,
     levels: tuple[int, ...],
+    out_type: FixedType | None = None,
 ) -> ThresholdStage:
     """Exact integer thresholds of a monotone step function of the accumulator.
 
-    ``value_fn`` maps an integer array ``acc`` of shape ``(m, n_out)`` to the activation's output
-    (the reference framework's own float arithmetic, ties and zero conventions included).  It must be
-    monotone in ``acc`` per channel, which holds for Dense -> BatchNorm -> sign/ternary quantizers.
-    The direction is read off the ends of ``[lo, hi]``; each level boundary is found by bisection on the
-    integers, so the result reproduces ``value_fn`` at every integer in range, exactly.
+    ``value_fn`` maps an integer array ``acc`` of shape ``(m, n_out)`` to the activation's output (the reference
+    framework's own float arithmetic, ties and zero conventions included).  It must be monotone in ``acc`` per
+    channel, which holds for Dense -> BatchNorm -> any monotone quantizer.  Its outputs are the codes ``levels``
+    (increasing integers) times ``2**-out_type.frac`` (times 1 without ``out_type``).  The direction is read off the
+    ends of ``[lo, hi]``; each level boundary is found by bisection on the integers, so the result reproduces
+    ``value_fn`` at every integer in range, exactly (:func:`verify_thresholds` proves it).
     """
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
+    lsb = 1.0 if out_type is None else 2.0**-out_type.frac
     ends = value_fn(np.stack([lo, hi]))
     decreasing = ends[1] < ends[0]
     # Search on u = acc (increasing) or u = -acc (decreasing): g(u) is then non-decreasing.
     u_lo = np.where(decreasing, -hi, lo)
     u_hi = np.where(decreasing, -lo, hi)
     sign = np.where(decreasing, -1, 1)
-    bounds = np.asarray(levels[1:], dtype=np.float64)  # output >= bounds[k] <=> count > k
+    bounds = np.asarray(levels[1:], dtype=np.float64) * lsb  # output >= bounds[k] <=> count > k
     n_thr = len(bounds)
     left = np.repeat(u_lo[None, :], n_thr, axis=0)
     right = np.repeat(u_hi[None, :] + 1, n_thr, axis=0)  # u_hi + 1 stands for "never"
@@ -76,29 +79,38 @@ def find_thresholds(
         right = np.where(active & reached, mid, right)
         left = np.where(active & ~reached, mid + 1, left)
     thresholds = (left * sign[None, :]).T.copy()  # (n_out, n_thr) in the accumulator domain
-    return ThresholdStage(thresholds=thresholds, decreasing=decreasing, levels=tuple(int(v) for v in levels))
+    return ThresholdStage(
+        thresholds=thresholds, decreasing=decreasing, levels=tuple(int(v) for v in levels), out_type=out_type
+    )
+
+
+def verify_thresholds(
+    value_fn: Callable[[np.ndarray], np.ndarray], stage: ThresholdStage, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Channels where ``stage`` disagrees with ``value_fn`` at a step (empty when exact).
+
+    For a monotone ``value_fn`` agreement at both sides of every threshold (``T_k`` and the integer before it, in
+    the direction of the channel) and at the ends of ``[lo, hi]`` implies agreement at every integer in between:
+    between two steps both functions are constant.  This also catches output values that are not among the levels.
+    """
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    t = stage.thresholds
+    back = np.where(stage.decreasing[:, None], t + 1, t - 1)
+    points = np.concatenate([t, back, lo[:, None], hi[:, None]], axis=1)
+    points = np.clip(points, lo[:, None], hi[:, None]).T  # (m, n_out)
+    expected = multithreshold(points, stage).astype(np.float64) * stage.lsb
+    got = np.asarray(value_fn(points), dtype=np.float64)
+    return np.flatnonzero((got != expected).any(axis=0))
 
 
 def multithreshold(acc: np.ndarray, stage: ThresholdStage) -> np.ndarray:
-    """The level each accumulator value maps to: ``levels[sum_k [acc >= T_k]]`` (``<=`` where decreasing)."""
+    """The level code each accumulator value maps to: ``levels[sum_k [acc >= T_k]]`` (``<=`` where decreasing)."""
     acc = acc[..., None]
     up = acc >= stage.thresholds
     down = acc <= stage.thresholds
     count = np.where(stage.decreasing[:, None], down, up).sum(axis=-1)
     return np.asarray(stage.levels, dtype=np.int64)[count]
-
-
-def popcount_thresholds(stage: ThresholdStage, n_in: int) -> np.ndarray:
-    """Thresholds moved to the popcount domain ``p = (acc + n) / 2``, clipped to ``[-1, n + 1]``.
-
-    ``acc >= T  <=>  p >= ceil((T + n) / 2)`` and ``acc <= T  <=>  p <= floor((T + n) / 2)``.
-    Clipping keeps the comparison's outcome for every ``p`` in ``[0, n]`` (constant channels included).
-    """
-    t = stage.thresholds + n_in
-    up = -((-t) // 2)  # ceil(t / 2)
-    down = t // 2
-    p = np.where(stage.decreasing[:, None], down, up)
-    return np.clip(p, -1, n_in + 1)
 
 
 def fold_affine(scale: np.ndarray, offset: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> AffineStage:

@@ -1,17 +1,21 @@
-"""The neutral integer description of a binary/ternary network.
+"""The neutral integer description of a quantized network.
 
-Every consumer (hls4ml plugin, emulator, estimator) reads these frozen dataclasses; only
-:mod:`hlsbinary.frontend` builds them.  All arithmetic they describe is on integers:
+Every consumer (hls4ml plugin, emulator, estimator) reads these frozen dataclasses; only :mod:`hlsbinary.frontend`
+builds them.  All arithmetic they describe is on integers.  For layer ``j`` of an :class:`IntegerLayer`:
 
-* ``acc_j = sum_i x_i * w_ij`` where ``x_i`` is the input in units of its LSB (``+-1``/``0`` for
-  binary and ternary activations) and ``w_ij`` is in ``{-1, 0, +1}``;
-* the output stage maps ``acc`` to levels (thresholds), to an exact fixed-point affine, or passes
-  the integer score through.
+* ``acc_j = sum_i x_i * w_ij``: ``x_i`` is the input in units of its LSB (``+-1``/``0`` for binary and ternary
+  activations, the code ``k`` of a fixed-point value ``k * 2**-frac`` otherwise) and ``w_ij`` an integer (binary
+  weights are ``+-1``, ternary ``-1/0/+1``, ``quantized_bits`` weights their integer codes).  Each output channel's
+  weights carry a real scale (a power of two, or QKeras's ``alpha='auto'`` scale): it never reaches the hardware,
+  because it is folded into the output stage;
+* the output stage maps ``acc`` to levels (:class:`ThresholdStage`), to an exact fixed-point affine
+  (:class:`AffineStage`), or passes the integer score through (``None``).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,9 +24,9 @@ import numpy as np
 class Encoding(str, enum.Enum):
     """How a tensor between layers is represented in hardware."""
 
-    BITS = 'bits'  # binary activation: bit 1 means +1, bit 0 means -1
-    TERNARY = 'ternary'  # ternary activation: ap_int<2> holding -1, 0, +1
-    FIXED = 'fixed'  # fixed-point number ap_(u)fixed<width, integer>
+    BITS = 'bits'  # two levels -1/+1 as one bit: 1 means +1, 0 means -1
+    TERNARY = 'ternary'  # -1, 0, +1 as ap_int<2>
+    FIXED = 'fixed'  # integer codes k of a fixed-point number k * 2**-frac: inputs, multi-level activations
 
 
 @dataclass(frozen=True)
@@ -52,24 +56,68 @@ class FixedType:
             return f'ap_{"" if self.signed else "u"}int<{self.width}>'
         return f'ap_{"" if self.signed else "u"}fixed<{self.width},{self.integer}>'
 
+    @classmethod
+    def holding(cls, lo: int, hi: int, frac: int) -> FixedType:
+        """The narrowest type holding every code in ``[lo, hi]`` with ``frac`` fractional bits."""
+        if lo >= 0:
+            width = max(1, int(hi).bit_length())
+            return cls(width, width - frac, False)
+        width = 1
+        while not (-(1 << (width - 1)) <= lo and hi <= (1 << (width - 1)) - 1):
+            width += 1
+        return cls(width, width - frac, True)
+
+
+_FIXED = re.compile(r'^\s*(ap_)?(u?)(fixed|int)<\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?(?:,[^>]*)?>\s*$')
+
+
+def parse_fixed(text: str) -> FixedType:
+    """``'ap_fixed<16,6>'``, ``'fixed<8,1>'``, ``'ap_ufixed<8,0>'``, ``'int<8>'`` ... as a :class:`FixedType`."""
+    m = _FIXED.match(str(text))
+    if not m:
+        raise ValueError(f'precision {text!r} is not a fixed-point or integer type such as ap_fixed<16,6> or ap_int<8>')
+    unsigned, kind, width, integer = m.group(2), m.group(3), int(m.group(4)), m.group(5)
+    integer = width if kind == 'int' else int(integer)
+    return FixedType(width, integer, signed=not unsigned)
+
 
 @dataclass(frozen=True, eq=False)
 class ThresholdStage:
     """Multi-threshold activation (FINN's MVTU, qonnx's MultiThreshold) on the integer accumulator.
 
     For channel ``j``: ``count_j = sum_k [acc_j >= T_jk]`` when ``decreasing[j]`` is False, and
-    ``count_j = sum_k [acc_j <= T_jk]`` when it is True (a negative BatchNorm scale flips the
-    comparison).  The output is ``levels[count_j]``.  ``thresholds`` has shape ``(n_out, len(levels) - 1)``.
-    Constant channels (BatchNorm gamma == 0) have thresholds outside the accumulator range.
+    ``count_j = sum_k [acc_j <= T_jk]`` when it is True (a negative BatchNorm scale flips the comparison).  The
+    output code is ``levels[count_j]``; ``thresholds`` has shape ``(n_out, len(levels) - 1)``.  Constant channels
+    (BatchNorm gamma == 0) have thresholds outside the accumulator range.
+
+    ``out_type`` gives the codes their value (``code * 2**-out_type.frac``) for multi-level outputs (quantized ReLU,
+    ``quantized_bits``); it is None for the -1/+1 and -1/0/+1 levels of binary and ternary activations.
     """
 
     thresholds: np.ndarray
     decreasing: np.ndarray
     levels: tuple[int, ...]
+    out_type: FixedType | None = None
 
     @property
     def encoding(self) -> Encoding:
-        return Encoding.BITS if self.levels == (-1, 1) else Encoding.TERNARY
+        if self.out_type is None and self.levels == (-1, 1):
+            return Encoding.BITS
+        if self.out_type is None and self.levels == (-1, 0, 1):
+            return Encoding.TERNARY
+        return Encoding.FIXED
+
+    @property
+    def lsb(self) -> float:
+        """The value of one code step."""
+        return 1.0 if self.out_type is None else 2.0**-self.out_type.frac
+
+    @property
+    def value_type(self) -> FixedType:
+        """A fixed-point type holding every output value exactly (ternary and binary levels as ap_int<2>)."""
+        if self.out_type is not None:
+            return self.out_type
+        return FixedType(2, 2, True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +125,7 @@ class AffineStage:
     """Exact fixed-point affine output: ``y_j = (scale[j] * acc_j + offset[j]) * 2**-frac``.
 
     ``scale`` and ``offset`` are integers; ``out_type`` holds every value ``y`` can take exactly.
-    It approximates QKeras's real output (bias and final BatchNorm folded) to well within 1e-3.
+    It approximates QKeras's real output (bias and final BatchNorm folded) to a relative 2**-20 of the scale.
     """
 
     scale: np.ndarray
@@ -87,12 +135,14 @@ class AffineStage:
 
 
 @dataclass(frozen=True, eq=False)
-class BinaryDense:
-    """One fully connected layer with weights in {-1, +1} (binary) or {-1, 0, +1} (ternary).
+class IntegerLayer:
+    """One fully connected integer layer: ``acc = x @ weights`` then an output stage.
 
-    ``weights`` has shape ``(n_in, n_out)``.  ``output`` is a :class:`ThresholdStage`, an
-    :class:`AffineStage`, or ``None`` for raw integer scores ``acc``.
-    ``keras_layers`` names the Keras layers the block was folded from (Dense, BatchNorm, activation).
+    ``weights`` has shape ``(n_in, n_out)``, integers; binary weights are the two-level case ``{-1, +1}``, ternary
+    the three-level ``{-1, 0, +1}``.  ``output`` is a :class:`ThresholdStage`, an :class:`AffineStage`, or ``None``
+    for raw integer scores.  ``keras_layers`` names the Keras layers the block was folded from (Dense, BatchNorm,
+    activation); ``weight_scale`` is each output channel's real weight scale (documentation: it is folded into the
+    output stage), None where it is 1.
     """
 
     name: str
@@ -101,6 +151,7 @@ class BinaryDense:
     input_type: FixedType | None
     output: ThresholdStage | AffineStage | None
     keras_layers: tuple[str, ...] = field(default=())
+    weight_scale: np.ndarray | None = None
 
     @property
     def n_in(self) -> int:
@@ -111,14 +162,34 @@ class BinaryDense:
         return int(self.weights.shape[1])
 
     @property
+    def weight_kind(self) -> str:
+        """``'binary'`` (all weights +-1), ``'ternary'`` (in -1/0/+1, some 0) or ``'integer'`` (multi-bit)."""
+        w = self.weights
+        if np.all(np.abs(w) == 1):
+            return 'binary'
+        if np.all(np.abs(w) <= 1):
+            return 'ternary'
+        return 'integer'
+
+    @property
     def ternary_weights(self) -> bool:
+        """Whether any weight is 0 (so an XNOR-popcount cannot compute the layer)."""
         return bool((self.weights == 0).any())
+
+    @property
+    def weight_bits(self) -> int:
+        """Bits of the narrowest signed integer holding every weight (1 for binary: one bit per weight in hardware)."""
+        if self.weight_kind == 'binary':
+            return 1
+        return FixedType.holding(int(self.weights.min()), int(self.weights.max()), 0).width
 
     @property
     def input_range(self) -> tuple[int, int]:
         """Range of one input in LSB units."""
         if self.input_encoding is Encoding.FIXED:
             return self.input_type.int_range
+        if self.input_encoding is Encoding.BITS:
+            return -1, 1
         return -1, 1
 
     @property
@@ -127,11 +198,21 @@ class BinaryDense:
             return self.output.encoding
         return Encoding.FIXED
 
+    @property
+    def output_type(self) -> FixedType | None:
+        """The fixed-point type of a multi-level output (the next layer's input type), None otherwise."""
+        if isinstance(self.output, ThresholdStage):
+            return self.output.out_type
+        return None
+
+
+BinaryDense = IntegerLayer  # the name of the binary/ternary-only layer this generalises
+
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """A chain of :class:`BinaryDense` layers, the input precision and the Keras model's name."""
+    """A chain of :class:`IntegerLayer` s, the input precision and the Keras model's name."""
 
-    layers: tuple[BinaryDense, ...]
+    layers: tuple[IntegerLayer, ...]
     input_type: FixedType
     name: str = 'network'

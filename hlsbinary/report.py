@@ -231,7 +231,7 @@ def evaluate_model(
     from hlsbinary.estimator import estimate_network
     from hlsbinary.frontend.keras_objects import load_model
     from hlsbinary.frontend.qkeras import UnsupportedModelError, read_network
-    from hlsbinary.hls4ml_plugin.types import parse_fixed
+    from hlsbinary.ir import parse_fixed
 
     model = load_model(str(path))
     ends_in_softmax = (

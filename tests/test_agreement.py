@@ -5,7 +5,7 @@ import pytest
 
 tf = pytest.importorskip('tensorflow', reason='the agreement tests need the qkeras extra (TensorFlow + QKeras)')
 
-from qkeras import QActivation, QDense, binary, binary_tanh, quantized_bits, ternary  # noqa: E402
+from qkeras import QActivation, QDense, binary, binary_tanh, ternary  # noqa: E402
 from tensorflow.keras.layers import BatchNormalization, Input  # noqa: E402
 from tensorflow.keras.models import Model  # noqa: E402
 
@@ -34,8 +34,9 @@ def _mlp(n_in, widths, kernel, act, name, final_bn=True, use_bias=False, inner_a
 @pytest.mark.parametrize('backend', ['VitisBinary', 'VivadoBinary'])
 def test_jets_binary_64_32_32(backend, outdir, rng):
     model = _mlp(16, [64, 32, 32, 5], binary, binary_tanh, 'jets_binary')
-    randomize(model, rng)
-    check_agreement(model, representable_inputs(rng, 3000, (16,)), backend, outdir)
+    X = representable_inputs(rng, 3000, (16,))
+    randomize(model, rng, X)
+    check_agreement(model, X, backend, outdir)
 
 
 def test_ternary_odd_widths_and_conventions(outdir, rng):
@@ -51,8 +52,9 @@ def test_ternary_odd_widths_and_conventions(outdir, rng):
     x = QActivation(binary(), name='a2')(x)  # binary() maps 0 to +1, binary_tanh maps it to -1
     x = QDense(5, kernel_quantizer=ternary(), name='out')(x)  # no BatchNorm: bias only
     model = Model(inp, x, name='ternary_odd')
-    randomize(model, rng)
-    check_agreement(model, representable_inputs(rng, 3000, (16,)), 'VitisBinary', outdir)
+    X = representable_inputs(rng, 3000, (16,))
+    randomize(model, rng, X)
+    check_agreement(model, X, 'VitisBinary', outdir)
 
 
 def test_no_batchnorm_bias_inner_activations_binary_output(outdir, rng):
@@ -62,12 +64,13 @@ def test_no_batchnorm_bias_inner_activations_binary_output(outdir, rng):
     x = QActivation(binary(alpha=1), name='a1')(x)
     x = QDense(3, kernel_quantizer=binary(), activation=binary_tanh, name='out')(x)
     model = Model(inp, x, name='no_bn')
-    randomize(model, rng)
+    X = representable_inputs(rng, 3000, (10,))
+    randomize(model, rng, X)
     for layer in model.layers:  # biases on the integer lattice make ties reachable without BatchNorm
         if type(layer).__name__ == 'QDense':
             k, b = layer.get_weights()
             layer.set_weights([k, np.round(b * 3)])
-    hls_model = check_agreement(model, representable_inputs(rng, 3000, (10,)), 'VitisBinary', outdir)
+    hls_model = check_agreement(model, X, 'VitisBinary', outdir)
     y = hls_model.predict(representable_inputs(rng, 100, (10,)))
     assert set(np.unique(y)) <= {-1.0, 1.0}
 
@@ -75,37 +78,15 @@ def test_no_batchnorm_bias_inner_activations_binary_output(outdir, rng):
 def test_wide_layers_exact_accumulators(outdir, rng):
     # 400 inputs: hls4ml's default fixed<16,6> accumulator would wrap past 32 inputs.
     model = _mlp(400, [200, 61, 10], binary, binary_tanh, 'wide')
-    randomize(model, rng)
     X = representable_inputs(rng, 2000, (400,), width=8, integer=0, signed=False)
+    randomize(model, rng, X)
     check_agreement(model, X, 'VitisBinary', outdir, input_precision='ufixed<8,0>')
 
 
 def test_integer_scores_on_request(outdir, rng):
     model = _mlp(16, [24, 5], ternary, ternary_tanh, 'scores', final_bn=True, use_bias=True)
-    randomize(model, rng)
+    X = representable_inputs(rng, 2000, (16,))
+    randomize(model, rng, X)
     # Scores come from the last QDense (its BatchNorm left out), so compare against the QDense output.
     scores_model = Model(model.inputs, model.get_layer('out').output, name='scores_view')
-    X = representable_inputs(rng, 2000, (16,))
     check_agreement(scores_model, X, 'VivadoBinary', outdir, hls_overrides={'IntegerScores': True})
-
-
-def test_quantized_bits_first_layer_left_to_hls4ml(outdir, rng):
-    # A quantized_bits first layer followed by a linear binary block: the first layer stays on the
-    # parent's path; our block reads its fixed-point output precision.
-    inp = Input((8,), name='inp')
-    x = QDense(12, kernel_quantizer=quantized_bits(4, 0, alpha=1), bias_quantizer=quantized_bits(4, 0, alpha=1), name='q0')(
-        inp
-    )
-    x = QDense(4, kernel_quantizer=binary(), name='out')(x)
-    model = Model(inp, x, name='qbits_first')
-    randomize(model, rng)
-    import hls4ml
-
-    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
-    config['LayerName']['q0']['Precision']['result'] = 'fixed<24,10>'
-    config['LayerName']['q0_linear'] = {'Precision': {'result': 'fixed<24,10>'}}
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, backend='VitisBinary', output_dir=str(outdir / 'prj'), io_type='io_parallel'
-    )
-    kinds = [n.class_name for n in hls_model.graph.values()]
-    assert kinds.count('BinaryThresholdDense') == 1 and 'Dense' in kinds

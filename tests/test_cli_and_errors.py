@@ -1,6 +1,5 @@
 """Config-file conversion through both CLIs, and the errors bad input gets."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +40,7 @@ def test_hls4ml_cli_converts_shipped_config(tmp_path, jets_model):
     hls4ml_cli = Path(sys.executable).parent / 'hls4ml'
     subprocess.run([str(hls4ml_cli), 'convert', '-c', str(cfg)], check=True, capture_output=True, cwd=tmp_path)
     code = (tmp_path / 'prj' / 'firmware' / 'myproject.cpp').read_text()
-    assert code.count('nnet::binary_dense_threshold') == 3 and 'nnet::binary_dense_affine' in code
+    assert code.count('nnet::integer_dense_threshold') == 3 and 'nnet::integer_dense_affine' in code
 
 
 def test_hlsbinary_cli_converts_and_reports(tmp_path, jets_model):
@@ -82,32 +81,34 @@ def test_failed_conversion_leaves_nothing_behind(tmp_path, jets_model):
 
 
 def test_unsupported_activation_names_layer_and_alternatives():
+    from tensorflow.keras.layers import Activation
+
     inp = Input((8,))
     x = QDense(4, kernel_quantizer=binary(), name='fc')(inp)
-    x = QActivation(quantized_relu(3), name='relu3')(x)
-    with pytest.raises(UnsupportedModelError, match=r'relu3.*quantized_relu.*Supported: binary_tanh'):
+    x = QActivation(quantized_relu(3), name='relu3')(x)  # supported
+    x = QDense(4, kernel_quantizer=binary(), name='fc2')(x)
+    x = Activation('tanh', name='float_tanh')(x)  # not: real-valued outputs
+    with pytest.raises(UnsupportedModelError, match=r"'float_tanh'.*real numbers.*quantized_relu.*Supported: binary_tanh"):
         read_network(Model(inp, x))
 
 
-def test_non_power_of_two_alpha_is_refused():
-    inp = Input((8,))
-    x = QDense(4, kernel_quantizer=binary(alpha=0.7), name='fc')(inp)
-    with pytest.raises(
-        UnsupportedModelError, match=r"'fc'.*(not a power of two|per-channel scale).*(Use alpha=1|Supported)"
-    ):
-        read_network(Model(inp, x))
-
-
-def test_plugin_error_names_layer(tmp_path):
+def test_plugin_refuses_a_mixed_model_by_name_and_writes_nothing(tmp_path):
+    """A supported block then an unsupported activation: the named error, and no project written."""
     import hls4ml
+    from tensorflow.keras.layers import Activation
 
     inp = Input((8,), name='x')
-    x = QDense(4, kernel_quantizer=binary(alpha=0.7), name='fc')(inp)
+    x = QDense(6, kernel_quantizer=binary(), name='fc')(inp)
+    x = QActivation(quantized_relu(2, 1), name='relu2')(x)
+    x = QDense(4, kernel_quantizer=binary(), name='fc2')(x)
+    x = Activation('sigmoid', name='float_sigmoid')(x)
     model = Model(inp, x)
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
-    with pytest.raises(ValueError, match=r"'fc'.*power of two"):
-        hls4ml.converters.convert_from_keras_model(model, hls_config=config, backend='VitisBinary', output_dir=str(tmp_path))
-    shutil.rmtree(tmp_path, ignore_errors=True)
+    with pytest.raises(UnsupportedModelError, match=r"'float_sigmoid'.*real numbers"):
+        hls4ml.converters.convert_from_keras_model(
+            model, hls_config=config, backend='VitisBinary', output_dir=str(tmp_path / 'prj')
+        )
+    assert not (tmp_path / 'prj').exists()
 
 
 def _cli(*args):

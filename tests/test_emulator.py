@@ -12,29 +12,46 @@ import pytest
 from hlsbinary import native
 from hlsbinary.emulator import emulate_network, kernel_refusal
 from hlsbinary.fold import accumulator_range, fold_affine, quantize_input
-from hlsbinary.ir import BinaryDense, Encoding, FixedType, Network, ThresholdStage
+from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, ThresholdStage
 
 
-def hostile_thresholds(rng, weights, input_range, levels):
+def hostile_thresholds(rng, weights, input_range, levels, out_type=None):
     """Thresholds on reachable integers (ties), just outside the range (constant channels), both directions."""
     lo, hi = accumulator_range(weights, input_range)
     n_out, k = weights.shape[1], len(levels) - 1
     t = np.sort(rng.integers(lo[:, None] - 1, hi[:, None] + 2, size=(n_out, k)), axis=1)
     if n_out > 2:
-        t[0] = lo[0] - 5  # constant +1
-        t[1] = hi[1] + 5  # constant -1
+        t[0] = lo[0] - 5  # constant top level
+        t[1] = hi[1] + 5  # constant bottom level
     decreasing = rng.random(n_out) < 0.4
     t = np.where(decreasing[:, None], t[:, ::-1], t)  # acc <= T_0 then acc <= T_1 with T_0 >= T_1
-    return ThresholdStage(thresholds=t, decreasing=decreasing, levels=levels)
+    return ThresholdStage(thresholds=t, decreasing=decreasing, levels=levels, out_type=out_type)
+
+
+# A layer kind per letter: weights and the activation after them.
+KINDS = {
+    'b': ('binary weights', (-1, 1), None),
+    't': ('ternary weights', (-1, 0, 1), None),
+    'q': ('4-bit weights', tuple(range(0, 8)), FixedType(3, 1, False)),  # a 3-bit ReLU: codes 0..7 of ufixed<3,1>
+    's': ('6-bit weights', tuple(range(-4, 4)), FixedType(3, 1, True)),  # a signed 3-bit activation
+}
+
+
+def random_weights(rng, kind, n_in, n_out):
+    if kind == 'b':
+        return rng.choice([-1, 1], size=(n_in, n_out)).astype(np.int8)
+    if kind == 't':
+        return rng.choice([-1, 0, 1], size=(n_in, n_out)).astype(np.int8)
+    bound = 7 if kind == 'q' else 31
+    return rng.integers(-bound, bound + 1, size=(n_in, n_out)).astype(np.int8)
 
 
 def random_network(rng, widths, input_type, kinds, output='affine'):
-    """A chain with ``widths[0]`` inputs; ``kinds[l]`` is 'binary' or 'ternary' (weights and activation)."""
+    """A chain with ``widths[0]`` inputs; ``kinds[l]`` is a letter of :data:`KINDS` (weights and activation)."""
+    assert len(kinds) == len(widths) - 1 and set(kinds) <= set(KINDS), kinds
     layers, encoding, ftype = [], Encoding.FIXED, input_type
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
-        ternary = kinds[i] == 'ternary'
-        w = rng.choice([-1, 0, 1], size=(n_in, n_out)) if ternary else rng.choice([-1, 1], size=(n_in, n_out))
-        w = w.astype(np.int8)
+        w = random_weights(rng, kinds[i], n_in, n_out)
         x_range = ftype.int_range if encoding is Encoding.FIXED else (-1, 1)
         last = i == len(widths) - 2
         if last and output == 'affine':
@@ -43,9 +60,10 @@ def random_network(rng, widths, input_type, kinds, output='affine'):
         elif last and output == 'scores':
             stage = None
         else:
-            stage = hostile_thresholds(rng, w, x_range, (-1, 0, 1) if ternary else (-1, 1))
-        layers.append(BinaryDense(f'd{i}', w, encoding, ftype if encoding is Encoding.FIXED else None, stage))
-        encoding, ftype = layers[-1].output_encoding, None
+            _, levels, out_type = KINDS[kinds[i]]
+            stage = hostile_thresholds(rng, w, x_range, levels, out_type)
+        layers.append(IntegerLayer(f'd{i}', w, encoding, ftype if encoding is Encoding.FIXED else None, stage))
+        encoding, ftype = layers[-1].output_encoding, layers[-1].output_type
     return Network(tuple(layers), input_type, 'hostile')
 
 
@@ -60,10 +78,13 @@ def both_engines(network, X, **kw):
 
 CASES = {
     'jets_binary_odd': ([16, 63, 65, 1, 5], 'bbbb'),
-    'ternary_weights_binary_acts': ([16, 64, 64, 7], 'btb'),
+    'ternary_between_binary': ([16, 64, 64, 7], 'btb'),
     'ternary_chain': ([16, 128, 64, 64, 5], 'tttt'),
     'mixed': ([12, 65, 129, 64, 3], 'btbt'),
     'wide': ([784, 1024, 200, 10], 'bbb'),
+    'multibit_first_then_binary': ([16, 48, 33, 5], 'qbb'),
+    'multilevel_chain': ([16, 40, 24, 9, 4], 'qsqt'),
+    'binary_into_multibit': ([10, 70, 31, 6], 'bqs'),
 }
 
 
@@ -75,8 +96,14 @@ def test_compiled_equals_numpy(case, output, rng):
     network = random_network(rng, widths, input_type, kinds, output)
     X = rng.normal(scale=8.0, size=(1000, widths[0])).astype(np.float32)  # also beyond the range: wraps
     y, trace = both_engines(network, X)
-    hidden = trace[network.layers[0].name]
-    assert set(np.unique(hidden)) <= {-1, 0, 1} and len(np.unique(hidden)) > 1  # the test sees real levels
+    for layer, letter in zip(network.layers[:-1], kinds, strict=False):  # the test sees the levels it names
+        seen = np.unique(trace[layer.name])
+        _, levels, out_type = KINDS[letter]
+        expected = np.asarray(levels) * (1.0 if out_type is None else 2.0**-out_type.frac)
+        assert set(seen) <= set(expected) and (len(seen) > 1 or layer.n_out < 3), (layer.name, seen)
+    assert {layer.weight_kind for layer in network.layers} >= {
+        {'b': 'binary', 't': 'ternary', 'q': 'integer', 's': 'integer'}[k] for k in kinds[:-1]
+    }
 
 
 @pytest.mark.parametrize('n', [1, 255, 256, 257, 1000])
@@ -100,7 +127,7 @@ def test_input_quantization_matches_ap_fixed(ftype, rng):
     k = rng.integers(-(1 << (ftype.width + 1)), 1 << (ftype.width + 1), size=4000)
     X = np.concatenate([k * lsb, k * lsb - lsb / 4, k * lsb + lsb / 3]).reshape(-1, 1)
     w = np.ones((1, 1), dtype=np.int8)
-    network = Network((BinaryDense('id', w, Encoding.FIXED, ftype, None),), ftype)
+    network = Network((IntegerLayer('id', w, Encoding.FIXED, ftype, None),), ftype)
     y = emulate_network(network, X, engine='compiled')
     np.testing.assert_array_equal(y, quantize_input(X, ftype))
 
@@ -125,7 +152,7 @@ def test_kernel_refuses_what_it_cannot_sum_exactly(rng):
 
 def test_portable_build_equals_native(tmp_path, monkeypatch, rng):
     """The plain -O3 build (no AVX-512 paths: what other CPUs get) computes the same integers."""
-    network = random_network(rng, [16, 65, 64, 5], FixedType(16, 6, True), 'btbt'[:3])
+    network = random_network(rng, [16, 65, 64, 40, 5], FixedType(16, 6, True), 'btqs')
     X = rng.normal(scale=4.0, size=(700, 16))
     native_y = emulate_network(network, X, engine='compiled')
     monkeypatch.setenv('HLSBINARY_CACHE', str(tmp_path))

@@ -9,7 +9,7 @@ import pytest
 tf = pytest.importorskip('tensorflow', reason='needs the qkeras extra (TensorFlow + QKeras)')
 
 import hls4ml  # noqa: E402
-from qkeras import QActivation, QConv2D, QDense, binary, binary_tanh, quantized_bits  # noqa: E402
+from qkeras import QActivation, QConv2D, QDense, binary, binary_tanh  # noqa: E402
 from tensorflow.keras.layers import BatchNormalization, Flatten, Input  # noqa: E402
 from tensorflow.keras.models import Model  # noqa: E402
 
@@ -37,12 +37,13 @@ def test_binary_conv_block_is_refused_by_name(outdir):
         _convert(Model(inp, x), outdir)
 
 
-def test_binary_activation_outside_a_block_is_refused(outdir):
+def test_binary_activation_on_the_inputs_is_folded_not_left_to_stock(outdir):
+    """hls4ml's own folding of a binary activation is inexact: on a fixed-point tensor it becomes a block of ours."""
     inp = Input((6,), name='x')
     x = QActivation(binary_tanh, name='sign_of_inputs')(inp)
     x = QDense(3, kernel_quantizer=binary(), name='out')(x)
-    with pytest.raises(UnsupportedModelError, match=r"'sign_of_inputs'.*not part of a block hlsbinary folds"):
-        _convert(Model(inp, x), outdir)
+    hls_model = _convert(Model(inp, x), outdir)
+    assert [n.class_name for n in hls_model.graph.values()] == ['Input', 'IntegerDense', 'IntegerDense']
 
 
 @pytest.mark.parametrize(('key', 'value'), [('ReuseFactor', 4), ('Strategy', 'Resource')])
@@ -65,20 +66,22 @@ def test_io_stream_is_refused(outdir):
 
 @pytest.mark.csim
 def test_standard_layer_after_a_binary_block_gets_minus_one_plus_one(outdir, rng):
-    """A quantized_bits QDense after a binary block stays on hls4ml's standard path: it must see -1/+1, as in QKeras."""
+    """A float Dense after a binary block stays on hls4ml's standard path: it must see -1/+1, as in QKeras."""
+    from tensorflow.keras.layers import Dense
+
     inp = Input((16,), name='x')
     x = QDense(32, kernel_quantizer=binary(), use_bias=False, name='d0')(inp)
     x = BatchNormalization(name='bn0')(x)
     x = QActivation(binary_tanh, name='a0')(x)
-    x = QDense(5, kernel_quantizer=quantized_bits(4, 0, alpha=1), use_bias=False, name='out')(x)
+    x = Dense(5, use_bias=False, name='out')(x)
     model = Model(inp, x)
-    randomize(model, rng)
-    model.get_layer('out').set_weights([rng.normal(0, 0.5, (32, 5)).astype(np.float32)])
+    X = representable_inputs(rng, 2000, (16,))
+    randomize(model, rng, X)
+    model.get_layer('out').set_weights([(np.round(rng.normal(0, 4, (32, 5))) / 8).astype(np.float32)])  # exact in fixed<8,4>
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
-    config['LayerName']['out']['Precision'] = {'weight': 'fixed<4,1>', 'accum': 'fixed<16,8>', 'result': 'fixed<16,8>'}
+    config['LayerName']['out']['Precision'] = {'weight': 'fixed<8,4>', 'accum': 'fixed<16,8>', 'result': 'fixed<16,8>'}
     hls_model = hls4ml.converters.convert_from_keras_model(
         model, hls_config=config, backend='VitisBinary', output_dir=str(outdir / 'prj'), io_type='io_parallel'
     )
     hls_model.compile()
-    X = representable_inputs(rng, 2000, (16,))
     np.testing.assert_array_equal(hls_model.predict(X), model.predict(X, verbose=0))

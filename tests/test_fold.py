@@ -9,9 +9,9 @@ from hlsbinary.fold import (
     find_thresholds,
     fold_affine,
     multithreshold,
-    popcount_thresholds,
     quantize_input,
     signed_width,
+    verify_thresholds,
 )
 from hlsbinary.ir import FixedType
 
@@ -48,16 +48,36 @@ def test_thresholds_reproduce_function_everywhere(levels, tie_up):
     np.testing.assert_array_equal(multithreshold(acc, stage), fn(acc))
 
 
-def test_popcount_domain_matches_accumulator_domain():
-    rng = np.random.default_rng(2)
-    for n in (1, 2, 7, 16, 33, 64, 127):
-        fn = _step_fn(rng.normal(0, 1, 40), rng.integers(-n - 2, n + 3, 40), (-1, 1), bool(rng.integers(2)))
-        stage = find_thresholds(fn, np.full(40, -n), np.full(40, n), (-1, 1))
-        p = np.arange(n + 1)[:, None].repeat(40, axis=1)
-        acc = 2 * p - n
-        tp = popcount_thresholds(stage, n)
-        hw = np.where(stage.decreasing[None, :], p <= tp[:, 0], p >= tp[:, 0])
-        np.testing.assert_array_equal(np.where(hw, 1, -1), multithreshold(acc, stage))
+@pytest.mark.parametrize('levels', [(-1, 1), (-1, 0, 1), tuple(range(0, 16)), tuple(range(-8, 8))])
+def test_multi_level_thresholds_and_their_verification(levels):
+    """Any number of levels on a grid; verify_thresholds accepts the result and catches any threshold moved by one."""
+    rng = np.random.default_rng(4)
+    n_out = 48
+    a = rng.normal(0, 0.2, n_out).astype(np.float32)
+    a[:4] = 0.0
+    a[4:20] *= -1
+    b = rng.normal(0, 1, n_out).astype(np.float32)
+    lsb = 0.25 if len(levels) > 3 else 1.0
+    out_type = None if len(levels) <= 3 else FixedType(4, 2, levels[0] < 0)
+
+    def fn(acc):  # a BatchNorm-like affine then round-half-up onto the grid, clipped to the levels
+        y = acc.astype(np.float32) * a[None, :] + b[None, :]
+        if levels == (-1, 1):
+            return np.where(y >= 0, 1.0, -1.0)
+        codes = np.clip(np.floor(y / np.float32(lsb) + np.float32(0.5)), levels[0], levels[-1])
+        return codes.astype(np.float64) * lsb
+
+    lo, hi = np.full(n_out, -60), np.full(n_out, 75)
+    stage = find_thresholds(fn, lo, hi, levels, out_type)
+    acc = np.arange(-60, 76)[:, None].repeat(n_out, axis=1)
+    np.testing.assert_array_equal(multithreshold(acc, stage) * stage.lsb, fn(acc))
+    assert len(verify_thresholds(fn, stage, lo, hi)) == 0
+    inside = np.argwhere((stage.thresholds > -59) & (stage.thresholds < 74))
+    j, k = inside[len(inside) // 2]
+    moved = stage.thresholds.copy()
+    moved[j, k] += 1
+    wrong = type(stage)(moved, stage.decreasing, stage.levels, stage.out_type)
+    assert j in verify_thresholds(fn, wrong, lo, hi)
 
 
 def test_accumulator_range_and_width():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-HEADER = Path(__file__).parents[1] / 'hlsbinary' / 'hls4ml_plugin' / 'nnet_utils' / 'nnet_binary_dense.h'
+HEADER = Path(__file__).parents[1] / 'hlsbinary' / 'hls4ml_plugin' / 'nnet_utils' / 'nnet_integer_dense.h'
 
 
 @pytest.mark.parametrize(
@@ -42,10 +42,10 @@ def test_import_hlsbinary_stays_light():
     assert out.stdout.strip() == 'False'
 
 
-def _function_bodies(source, names):
-    bodies = {}
-    for name in names:
-        start = source.index(name)
+def _bodies(source, name):
+    """The brace-delimited body after every occurrence of ``name`` (a template and its specialisations)."""
+    bodies, start = [], source.find(name)
+    while start >= 0:
         depth, i = 0, source.index('{', start)
         begin = i
         while True:
@@ -54,19 +54,25 @@ def _function_bodies(source, names):
             i += 1
             if depth == 0:
                 break
-        bodies[name] = source[begin:i]
+        bodies.append(source[begin:i])
+        start = source.find(name, i)
     return bodies
 
 
-def test_binary_kernels_have_no_multiplication_and_bind_adders_to_fabric():
+def test_integer_kernels_have_no_multiplication_and_bind_adders_to_fabric():
+    """The datapath of every path (popcount tree, add/sub tree with its digit shifts, thresholds, scores) has no
+    multiplication: array indices and pointer arithmetic are constants once unrolled and are stripped first."""
     source = HEADER.read_text()
-    datapath = ['struct hlsb_popcount', 'struct hlsb_addsub', 'void binary_dense_threshold', 'void binary_dense_scores']
-    for name, body in _function_bodies(source, datapath).items():
-        # Array indices and bit ranges are compile-time constants once unrolled; strip them, then look for '*'.
-        code = re.sub(r'//.*', '', body)
-        code = re.sub(r'\[[^\]]*\]|range\([^)]*\)|<[^<>;]*>', '', code)
-        code = re.sub(r'\(const [\w: ]+\*\)0|\bconst\s+\w+\s*\*\w*', '', code)
-        assert '*' not in code, f'multiplication in {name}: {code}'
+    datapath = ['struct hlsb_popcount', 'struct hlsb_addsub', 'void integer_dense_threshold', 'void integer_dense_scores']
+    for name in datapath:
+        bodies = _bodies(source, name)
+        assert len(bodies) >= (2 if name.startswith('struct') else 1), name  # the recursion and its leaf
+        for body in bodies:
+            code = re.sub(r'//.*', '', body)
+            code = re.sub(r'\[[^\]]*\]|range\([^)]*\)|<[^<>;]*>', '', code)
+            code = re.sub(r'\(const [\w: ]+\*\)0|\bconst\s+[\w: ]+\*\s*\w+', '', code)
+            assert '*' not in code, f'multiplication in {name}: {code}'
     assert 'BIND_OP variable = var op = add impl = fabric' in source
     assert 'core = AddSub' in source
     assert source.count('HLSB_FABRIC_ADD(s)') == 2  # both trees
+    assert source.count('HLSB_FABRIC_SUB(n)') == 1  # the negated leaf of the add/sub tree

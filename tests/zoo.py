@@ -5,40 +5,65 @@ from __future__ import annotations
 import numpy as np
 
 
-def hostile_batchnorm(bn, dense, rng, zero_gamma=2):
-    """BatchNorm statistics that break naive folds: negative and zero gammas, thresholds on reachable integers.
+def step_points(activation) -> list[float]:
+    """Pre-activation values where an activation steps: aiming BatchNorm outputs there makes ties."""
+    from hlsbinary.frontend.qkeras import _hinted_frac, quantizer_name
 
-    Half the channels get ``beta = 0`` and a mean equal to the Dense output at a reachable accumulator value,
-    so ``y == 0`` exactly there and the activation's zero convention decides.
+    name = quantizer_name(activation)
+    if 'ternary' in name:
+        threshold = getattr(activation, 'threshold', None) or 0.33
+        return [threshold, -threshold]
+    if 'binary' in name or activation is None:
+        return [0.0]
+    lsb = 2.0 ** -_hinted_frac(activation)
+    return [(k + 0.5) * lsb for k in range(-2, 3)] + [k * lsb for k in range(-2, 3)]
+
+
+def hostile_batchnorm(bn, pre, steps, rng, zero_gamma=2):
+    """BatchNorm statistics that break naive folds: negative and zero gammas, and ties the test inputs reach.
+
+    ``pre`` holds the BatchNorm's inputs on the test inputs ``(events, channels)``.  Half the channels get a mean
+    equal to one of those inputs and ``beta`` on a step of the activation, so that event lands on the step (to
+    float32 rounding of Keras's BatchNorm arithmetic): the activation's tie convention decides.
     """
     n = bn.gamma.shape[0]
-    n_in = dense.kernel.shape[0]
-    alpha = np.abs(dense.kernel_quantizer_internal(dense.kernel).numpy()).max(axis=0)
-    alpha[alpha == 0] = 1
-    bias = dense.bias.numpy() if dense.use_bias else np.zeros(n, np.float32)
+    spread = np.maximum(pre.std(axis=0), 1e-3)
     gamma = rng.normal(0, 1, n)
     gamma[rng.permutation(n)[: n // 3]] *= -1
     gamma[:zero_gamma] = 0.0
-    acc = rng.integers(-n_in // 3, n_in // 3 + 1, n) * 2 + (n_in % 2)  # same parity as the sums it will see
     tie = np.arange(n) % 2 == 0
-    mean = np.where(tie, alpha * acc + bias, rng.normal(0, n_in**0.5, n) * alpha)
-    beta = np.where(tie, 0.0, rng.normal(0, 1, n))
-    var = rng.uniform(0.2, 4, n)
+    picked = pre[rng.integers(0, len(pre), n), np.arange(n)]
+    mean = np.where(tie, picked, pre.mean(axis=0) + rng.normal(0, 0.5, n) * spread)
+    beta = np.where(tie, rng.choice(steps, n), rng.normal(0, 1, n))
+    var = rng.uniform(0.2, 4, n) * spread**2
     bn.set_weights([gamma.astype(np.float32), beta.astype(np.float32), mean.astype(np.float32), var.astype(np.float32)])
 
 
-def randomize(model, rng):
-    """Random kernels and biases, then hostile statistics for every BatchNorm that follows a QDense."""
-    from tensorflow.keras.layers import BatchNormalization
+def _next_activation(model, layer):
+    from hlsbinary.frontend.qkeras import ACTIVATION_LAYERS, activation_of, consumers
 
-    previous_dense = None
+    nxt = consumers(model, layer)
+    if len(nxt) == 1 and type(nxt[0]).__name__ in ACTIVATION_LAYERS:
+        return activation_of(nxt[0])
+    return None
+
+
+def randomize(model, rng, X, weight_scale=1.0):
+    """Random kernels and biases (biases on a coarse lattice, so ties stay reachable without BatchNorm), then
+    hostile statistics for every BatchNorm, aimed at ties the inputs ``X`` reach, layer after layer."""
+    from tensorflow.keras.layers import BatchNormalization
+    from tensorflow.keras.models import Model
+
     for layer in model.layers:
-        kind = type(layer).__name__
-        if kind == 'QDense':
-            layer.set_weights([rng.normal(0, 1, w.shape).astype(np.float32) for w in layer.get_weights()])
-            previous_dense = layer
-        elif isinstance(layer, BatchNormalization):
-            hostile_batchnorm(layer, previous_dense, rng)
+        if type(layer).__name__ == 'QDense':
+            weights = [rng.normal(0, weight_scale, layer.kernel.shape).astype(np.float32)]
+            if layer.use_bias:
+                weights.append((np.round(rng.normal(0, 2, layer.bias.shape)) / 4).astype(np.float32))
+            layer.set_weights(weights)
+    for layer in model.layers:
+        if isinstance(layer, BatchNormalization):
+            pre = Model(model.inputs, layer.input).predict(X, verbose=0, batch_size=4096)
+            hostile_batchnorm(layer, pre.reshape(len(X), -1), step_points(_next_activation(model, layer)), rng)
 
 
 def representable_inputs(rng, n, shape, width=16, integer=6, signed=True, scale=2.0):
@@ -65,7 +90,7 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     import hls4ml
 
     import hlsbinary
-    from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
+    from hlsbinary.hls4ml_plugin.layer import IntegerDense
     from hlsbinary.ir import AffineStage, Encoding
 
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
@@ -78,9 +103,8 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     hls_model = hls4ml.converters.convert_from_keras_model(
         model, hls_config=config, backend=backend, output_dir=str(outdir / 'prj'), io_type='io_parallel'
     )
-    hls_model.compile()
-    y_hls, trace = hls_model.trace(np.ascontiguousarray(X))
-    nodes = [n for n in hls_model.graph.values() if isinstance(n, BinaryThresholdDense)]
+    y_hls, trace = hls_model.trace(np.ascontiguousarray(X))  # compiles the C simulation (with tracing) once
+    nodes = [n for n in hls_model.graph.values() if isinstance(n, IntegerDense)]
     assert nodes, 'no layer was converted by the plugin'
     network = hlsbinary.read_network(
         model,
@@ -88,26 +112,35 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
         integer_scores=bool((hls_overrides or {}).get('IntegerScores')),
     )
     y_emu, emu_trace = hlsbinary.emulate(network, X, trace=True)  # the compiled kernel
+    scores_network = hlsbinary.read_network(model, input_precision=input_precision or 'fixed<16,6>', integer_scores=True)
+    _, emu_trace_scores = hlsbinary.emulate(scores_network, X, trace=True)
     y_np, np_trace = hlsbinary.emulate(network, X, trace=True, engine='numpy')
     y_from_hls = hlsbinary.emulate(hls_model, X)  # the IR read back from the converted hls4ml model
     keras = keras_outputs(model, [n.get_attr('ir').keras_layers[-1] for n in nodes], X)
     for node, k in zip(nodes, keras, strict=True):
         ir = node.get_attr('ir')
         h = trace[node.name].reshape(k.shape)
-        is_output = node.get_attr('is_model_output')
+        is_output = node.get_attr('levels_as_values')
         if ir.output_encoding is Encoding.BITS and not is_output:
             h = 2 * h - 1  # hidden binary activations travel as bits
         np.testing.assert_array_equal(emu_trace[node.name], h, err_msg=f'emulator != C simulation at {node.name}')
         np.testing.assert_array_equal(np_trace[node.name], h, err_msg=f'NumPy emulator != C simulation at {node.name}')
         if isinstance(ir.output, AffineStage):
-            scale = np.abs(k).max()
-            np.testing.assert_allclose(h, k, rtol=1e-3, atol=1e-3 * scale, err_msg=f'real output at {node.name}')
+            # The design's guarantee: scale and offset rounded to 2**-(frac+1) each, so |y - y_qkeras| is at most
+            # 2**-(frac+1) * (|acc| + 1), plus QKeras's own float32 rounding of its output.
+            acc = emu_trace_scores[node.name]
+            bound = 2.0 ** -(ir.output.frac + 1) * (np.abs(acc) + 1) + 2.0**-21 * np.abs(k).max(axis=0)
+            assert np.all(np.abs(h - k) <= bound), f'real output at {node.name}: beyond the folded affine guarantee'
+            np.testing.assert_allclose(h, k, rtol=1e-3, atol=1e-3 * np.abs(k).max(), err_msg=f'real output at {node.name}')
         elif ir.output is None:
+            from hlsbinary.frontend.qkeras import quantized_kernel
+
             dense = model.get_layer(ir.name)
-            w_alpha = np.abs(dense.kernel_quantizer_internal(dense.kernel).numpy()).max(axis=0)
+            _, unit = quantized_kernel(dense)
+            lsb = 2.0**-ir.input_type.frac if ir.input_type is not None else 1.0
             bias = dense.bias.numpy() if dense.use_bias else np.float32(0)
             # QKeras's float32 BiasAdd recomputed from the firmware's integer scores must give its output exactly.
-            rebuilt = h.astype(np.float32) * w_alpha.astype(np.float32) + bias
+            rebuilt = h.astype(np.float32) * (unit * lsb).astype(np.float32) + bias
             np.testing.assert_array_equal(rebuilt, k, err_msg=f'integer scores at {node.name}')
         else:
             np.testing.assert_array_equal(h, k, err_msg=f'activation at {node.name}')

@@ -8,13 +8,15 @@
  *
  *   XNOR   (binary inputs, binary weights): a = popcount(x ^ w_j) disagreements       (acc = n - 2a)
  *   PLANES (ternary inputs or weights):     a = acc = popcount((xp&wp)|(xn&wn)) - popcount((xp&wn)|(xn&wp))
+ *   CODES  (multi-level inputs or multi-bit weights): a = acc = sum_i w_ij * code_i, in int32
  *   PRODUCT (first layer):                  a = acc, from the BLAS product
  *
- * then hit_k = [a >= thr_jk] xor flip_j (thresholds moved to a's domain by the caller; n_thr is 1 for binary
- * and 2 for ternary activations); binary: +1 where hit_0; ternary: +1 where hit_0 & hit_1, -1 where neither.
- * The result is bit j of the event's output planes (bit set: +1 in pos, -1 in neg).  A last layer without
- * thresholds writes acc, or the exact affine (S acc + O) 2^-frac in double (exact: the caller checks it needs at
- * most 53 bits).  The caller checks that every accumulator bound is below 2^30: int32 never wraps.
+ * then hit_k = [a >= thr_jk] xor flip_j (thresholds moved to a's domain by the caller).  Binary and ternary
+ * levels feeding a planes layer are bit j of the event's output planes (bit set: +1 in pos, -1 in neg): binary
+ * +1 where hit_0; ternary +1 where hit_0 & hit_1, -1 where neither.  Otherwise the output is the integer code
+ * base + step * #hits, stored event-minor for a CODES layer.  A last layer without thresholds writes acc, or the
+ * exact affine (S acc + O) 2^-frac in double (exact: the caller checks it needs at most 53 bits).  The caller
+ * checks that every accumulator bound is below 2^30: int32 never wraps.
  */
 #include <math.h>
 #include <stdint.h>
@@ -23,8 +25,9 @@
 
 #define HLSB_BLOCK 256   /* events per block: a 1024-wide layer's planes then fit in L1/L2 */
 #define HLSB_MAX_WORDS 64 /* widest layer: 4096 outputs */
+#define HLSB_MAX_WIDTH (64 * HLSB_MAX_WORDS)
 
-enum { HLSB_IN_PRODUCT = 0, HLSB_IN_XNOR = 1, HLSB_IN_PLANES = 2 };
+enum { HLSB_IN_PRODUCT = 0, HLSB_IN_XNOR = 1, HLSB_IN_PLANES = 2, HLSB_IN_CODES = 3 };
 
 typedef struct {
     int32_t kind;         /* HLSB_IN_* */
@@ -33,8 +36,12 @@ typedef struct {
     int32_t n_thr;        /* thresholds per output: 1 or 2; 0 outputs the accumulator */
     const uint64_t *wp;   /* XNOR/PLANES: w > 0 masks [n_words][n_out] */
     const uint64_t *wn;   /* PLANES: w < 0 masks [n_words][n_out] */
+    const int32_t *w;     /* CODES: integer weights [n_in][n_out] */
     const int32_t *thr;   /* [n_thr][n_out], in the domain of a */
     const int32_t *flip;  /* [n_out] 0 or 1 */
+    int32_t out_codes;    /* 1: the output is integer codes (code_base + code_step * #hits), not planes */
+    int32_t code_base, code_step;
+    int32_t *code_trace;  /* [batch][n_out] output codes, or NULL */
     const int64_t *scale, *offset; /* exact affine y = (scale_j acc + offset_j) lsb of a last layer */
     double lsb;                    /* 2^-frac */
     int8_t *trace;        /* [batch][n_out] levels -1/0/+1, or NULL */
@@ -45,13 +52,23 @@ typedef struct {
 typedef struct {
     uint64_t pos[HLSB_MAX_WORDS][HLSB_BLOCK]; /* bit j % 64 of pos[j / 64][e]: output j of event e is +1 */
     uint64_t neg[HLSB_MAX_WORDS][HLSB_BLOCK]; /* ... is -1 */
+    int32_t *codes;                           /* [HLSB_MAX_WIDTH][HLSB_BLOCK]: output j of event e is codes[j][e] */
 } hlsb_planes;
 
 static inline int32_t popcount64(uint64_t v) { return (int32_t)__builtin_popcountll(v); }
 
-/* a[e] = acc (PLANES) or disagreements (XNOR) of output j of layer L over a block of m events. */
+/* a[e] = acc (PLANES, CODES) or disagreements (XNOR) of output j of layer L over a block of m events. */
 static void popcount_values(const hlsb_layer *L, int j, const hlsb_planes *in, int m, int32_t *restrict a) {
     for (int e = 0; e < m; e++) a[e] = 0;
+    if (L->kind == HLSB_IN_CODES) {
+        for (int i = 0; i < L->n_in; i++) {
+            const int32_t w = L->w[(int64_t)i * L->n_out + j];
+            if (!w) continue;
+            const int32_t *restrict x = in->codes + (int64_t)i * HLSB_BLOCK;
+            for (int e = 0; e < m; e++) a[e] += w * x[e];
+        }
+        return;
+    }
     for (int k = 0; k < L->n_words; k++) {
         const uint64_t wp = L->wp[(int64_t)k * L->n_out + j];
         const uint64_t *restrict xp = in->pos[k];
@@ -70,7 +87,16 @@ static void popcount_values(const hlsb_layer *L, int j, const hlsb_planes *in, i
 #define HLSB_THRESHOLD(V_T, v)                                                                                  \
     do {                                                                                                        \
         const V_T t0 = (V_T)L->thr[j];                                                                          \
-        if (L->n_thr == 1) { /* binary; neg is ~pos, made below */                                              \
+        if (L->out_codes) {                                                                                     \
+            int32_t *restrict code = out->codes + (int64_t)j * HLSB_BLOCK;                                      \
+            const int flip = L->flip[j];                                                                        \
+            for (int e = 0; e < m; e++) code[e] = 0;                                                            \
+            for (int k = 0; k < L->n_thr; k++) {                                                                \
+                const V_T t = (V_T)L->thr[(int64_t)k * n_out + j];                                              \
+                for (int e = 0; e < m; e++) code[e] += (v[e] >= t) ^ flip;                                      \
+            }                                                                                                   \
+            for (int e = 0; e < m; e++) code[e] = L->code_base + L->code_step * code[e];                        \
+        } else if (L->n_thr == 1) { /* binary; neg is ~pos, made below */                                       \
             if (L->flip[j])                                                                                     \
                 for (int e = 0; e < m; e++) pos[e] |= v[e] < t0 ? bit : 0;                                      \
             else                                                                                                \
@@ -109,7 +135,7 @@ static void run_layer(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *o
                       int is_float32, int64_t e0, int m) {
     int32_t a[HLSB_BLOCK];
     const int n_out = L->n_out, n_words = (n_out + 63) / 64;
-    if (L->n_thr > 0)
+    if (L->n_thr > 0 && !L->out_codes)
         for (int k = 0; k < n_words; k++) {
             const uint64_t valid = n_out - 64 * k >= 64 ? ~0ULL : (1ULL << (n_out - 64 * k)) - 1;
             for (int e = 0; e < m; e++) {
@@ -130,12 +156,22 @@ static void run_layer(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *o
             popcount_values(L, j, in, m, a);
             if (L->n_thr) HLSB_THRESHOLD(int32_t, a); else HLSB_OUTPUT(int32_t, a, L->kind == HLSB_IN_XNOR);
         }
-        if (L->n_thr && L->trace) {
+        if (L->n_thr && L->trace && !L->out_codes) {
             int8_t *restrict level = L->trace + e0 * n_out + j;
             for (int e = 0; e < m; e++) level[(int64_t)e * n_out] = (int8_t)(pos[e] & bit ? 1 : (neg[e] & bit ? -1 : 0));
         }
+        if (L->n_thr && L->out_codes && (L->code_trace || L->trace)) {
+            const int32_t *restrict code = out->codes + (int64_t)j * HLSB_BLOCK;
+            if (L->code_trace) {
+                int32_t *restrict level = L->code_trace + e0 * n_out + j;
+                for (int e = 0; e < m; e++) level[(int64_t)e * n_out] = code[e];
+            } else {
+                int8_t *restrict level = L->trace + e0 * n_out + j;
+                for (int e = 0; e < m; e++) level[(int64_t)e * n_out] = (int8_t)code[e];
+            }
+        }
     }
-    if (L->n_thr == 1)
+    if (L->n_thr == 1 && !L->out_codes)
         for (int k = 0; k < n_words; k++)
             for (int e = 0; e < m; e++) out->neg[k][e] &= ~out->pos[k][e];
 }
@@ -180,6 +216,19 @@ int32_t hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product
               int64_t batch, int64_t ld) {
     hlsb_planes *planes = malloc(2 * sizeof(hlsb_planes)); /* 512 KiB: activations ping-pong between layers */
     if (!planes) return -1;
+    int need_codes = 0;
+    for (int l = 0; l < n_layers; l++) need_codes |= layers[l].out_codes;
+    planes[0].codes = planes[1].codes = NULL;
+    if (need_codes) {
+        planes[0].codes = malloc(sizeof(int32_t) * HLSB_MAX_WIDTH * HLSB_BLOCK);
+        planes[1].codes = malloc(sizeof(int32_t) * HLSB_MAX_WIDTH * HLSB_BLOCK);
+        if (!planes[0].codes || !planes[1].codes) {
+            free(planes[0].codes);
+            free(planes[1].codes);
+            free(planes);
+            return -1;
+        }
+    }
     for (int64_t e0 = 0; e0 < batch; e0 += HLSB_BLOCK) {
         const int m = batch - e0 < HLSB_BLOCK ? (int)(batch - e0) : HLSB_BLOCK;
         const void *block = product_is_float32 ? (const void *)((const float *)product + e0)
@@ -187,6 +236,8 @@ int32_t hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product
         for (int l = 0; l < n_layers; l++)
             run_layer(&layers[l], &planes[(l + 1) % 2], &planes[l % 2], block, ld, product_is_float32, e0, m);
     }
+    free(planes[0].codes);
+    free(planes[1].codes);
     free(planes);
     return 0;
 }

@@ -40,7 +40,7 @@ class _BinaryMixin:
             self.register_source(os.path.join(NNET_UTILS, source))
         fold_flow = register_flow(
             'fold_binary',
-            [f'{self.name.lower()}:{name}' for name in ('refuse_unfolded_kernels', 'fold_binary_blocks', 'refuse_inexact')],
+            [f'{self.name.lower()}:{name}' for name in ('refuse_unfolded_kernels', 'fold_integer_blocks', 'refuse_inexact')],
             requires=[],
             backend=self.name,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense
 from hlsbinary.ir import Network
 
 PASS_THROUGH = ('Input', 'Reshape', 'Flatten')  # layers that move no value
@@ -16,13 +16,13 @@ def network_from_hls4ml(hls_model) -> Network:
     """
     layers = []
     for node in hls_model.graph.values():
-        if isinstance(node, BinaryThresholdDense):
+        if isinstance(node, IntegerDense):
             layers.append(node.get_attr('ir'))
         elif node.class_name not in PASS_THROUGH:
             raise ValueError(
                 f"layer {node.name!r} ({node.class_name}) of the hls4ml model is on hls4ml's standard path, which "
-                'hlsbinary does not emulate; only models made entirely of binary/ternary blocks (QDense(binary|ternary) '
-                '[-> BatchNormalization] [-> binary/ternary activation]) can be emulated. Use hls_model.predict for it.'
+                'hlsbinary does not emulate; only models made entirely of folded blocks (QDense(quantized kernel) '
+                '[-> BatchNormalization] [-> quantized activation]) can be emulated. Use hls_model.predict for it.'
             )
     if not layers:
         raise ValueError(

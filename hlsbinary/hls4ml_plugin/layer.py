@@ -1,4 +1,4 @@
-"""The hls4ml layer a folded binary/ternary block becomes."""
+"""The hls4ml layer a folded block becomes."""
 
 from __future__ import annotations
 
@@ -6,46 +6,47 @@ import numpy as np
 from hls4ml.model.layers import Layer
 from hls4ml.model.types import FixedPrecisionType, IntegerPrecisionType
 
-from hlsbinary.hls4ml_plugin.hardware import hardware_thresholds, output_type, pack_masks, plan
 from hlsbinary.hls4ml_plugin.types import to_hls4ml
 from hlsbinary.ir import AffineStage, ThresholdStage
+from hlsbinary.kernel import affine_types, hls_masks, hls_thresholds, output_type, plan
 
 
-class BinaryThresholdDense(Layer):
-    """Dense layer with {-1,+1} or {-1,0,+1} weights and a threshold, affine or integer-score output.
+class IntegerDense(Layer):
+    """Dense layer with integer weights (binary, ternary, multi-bit) and a threshold, affine or integer-score output.
 
-    Attributes: ``ir`` (:class:`hlsbinary.ir.BinaryDense`) and ``is_model_output``.  Every precision
-    is derived from the IR; the hls4ml configuration's precisions for the folded Keras layers are ignored
-    because any other choice could wrap or round.
+    Attributes: ``ir`` (:class:`hlsbinary.ir.IntegerLayer`) and ``levels_as_values`` (binary levels as the numbers
+    -1/+1 rather than bits: at the model's output and for standard-path consumers).  Every precision is derived from
+    the IR by :mod:`hlsbinary.kernel`; the configuration's precisions for the folded Keras layers are ignored because
+    any other choice could wrap or round.
     """
 
     def initialize(self):
         ir = self.get_attr('ir')
-        kp = plan(ir)
         self.set_attr('n_in', ir.n_in)
         self.set_attr('n_out', ir.n_out)
-        out_t, base, step = output_type(ir, self.get_attr('is_model_output', False))
+        out_t, base, step = output_type(ir, self.get_attr('levels_as_values', False))
         self.set_attr('level_base', base)
         self.set_attr('level_step', step)
         self.add_output_variable([ir.n_out], precision=to_hls4ml(out_t))
-        self._initialize_weights(ir, kp)
+        self._initialize_weights(ir)
 
-    def output_levels_as_integers(self) -> None:
+    def output_levels_as_values(self) -> None:
         """Output binary levels as ap_int<2> -1/+1 (the values QKeras has), not single bits: for consumers that are
         not hlsbinary layers (hls4ml's standard path reads a bit 0 as the number 0)."""
-        self.set_attr('is_model_output', True)
+        self.set_attr('levels_as_values', True)
         out_t, base, step = output_type(self.get_attr('ir'), True)
         self.set_attr('level_base', base)
         self.set_attr('level_step', step)
         self.get_output_variable().type.precision = to_hls4ml(out_t)
 
-    def _initialize_weights(self, ir, kp):
+    def _initialize_weights(self, ir):
+        kp = plan(ir)
         word = IntegerPrecisionType(32, signed=False)
-        wpos, wneg = pack_masks(ir.weights)
+        wpos, wneg = hls_masks(ir)
         self.add_weights_variable('wpos', var_name='wp{index}', type_name='word{index}_t', precision=word, data=wpos)
         self.add_weights_variable('wneg', var_name='wn{index}', type_name='word{index}_t', precision=word, data=wneg)
         if isinstance(ir.output, ThresholdStage):
-            thr = hardware_thresholds(ir).astype(np.int64)
+            thr = hls_thresholds(ir).astype(np.int64)
             self.set_attr('n_thr', thr.shape[1])
             self.add_weights_variable(
                 'thresholds',
@@ -63,13 +64,12 @@ class BinaryThresholdDense(Layer):
             )
         elif isinstance(ir.output, AffineStage):
             stage = ir.output
-            for name, ints in (('scale', stage.scale), ('offset', stage.offset)):
-                width = max(2, int(np.max(np.abs(ints))).bit_length() + 1)
-                precision = FixedPrecisionType(width=width, integer=width - stage.frac, signed=True)
+            scale_t, offset_t, _ = affine_types(ir)
+            for name, ints, ftype in (('scale', stage.scale, scale_t), ('offset', stage.offset, offset_t)):
                 self.add_weights_variable(
                     name,
                     var_name=f'{name[0]}{{index}}',
                     type_name=f'{name}{{index}}_t',
-                    precision=precision,
+                    precision=FixedPrecisionType(width=ftype.width, integer=ftype.integer, signed=True),
                     data=np.ldexp(ints.astype(np.float64), -stage.frac),
                 )

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 from hlsbinary.ir import FixedType
-
-_FIXED = re.compile(r'^\s*(ap_)?(u?)(fixed|int)<\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?(?:,[^>]*)?>\s*$')
-
-
-def parse_fixed(text: str) -> FixedType:
-    """``'ap_fixed<16,6>'``, ``'fixed<8,1>'``, ``'ap_ufixed<8,0>'``, ``'int<8>'`` ... as a :class:`FixedType`."""
-    m = _FIXED.match(str(text))
-    if not m:
-        raise ValueError(f'precision {text!r} is not a fixed-point or integer type such as ap_fixed<16,6> or ap_int<8>')
-    unsigned, kind, width, integer = m.group(2), m.group(3), int(m.group(4)), m.group(5)
-    integer = width if kind == 'int' else int(integer)
-    return FixedType(width, integer, signed=not unsigned)
 
 
 def from_hls4ml(precision) -> FixedType | None:

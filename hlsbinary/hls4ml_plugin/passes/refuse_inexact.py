@@ -1,6 +1,6 @@
 """Nothing that would compute different numbers from QKeras may reach hls4ml's standard path.
 
-Contract: ``refuse_unfolded_kernels`` runs before ``fold_binary_blocks``, ``refuse_inexact`` after it, both
+Contract: ``refuse_unfolded_kernels`` runs before ``fold_integer_blocks``, ``refuse_inexact`` after it, both
 before any stock pass.  Together they
 
 * refuse, naming the layer, every node carrying a binary/ternary quantizer the plugin does not fold (a kernel of a
@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from hls4ml.model.optimizer import ModelOptimizerPass
 
-from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
-from hlsbinary.hls4ml_plugin.passes.fold_binary_blocks import BinaryConversionError, keras_model_of
+from hlsbinary.hls4ml_plugin.layer import IntegerDense
+from hlsbinary.hls4ml_plugin.passes.fold_integer_blocks import BinaryConversionError, keras_model_of
 
 PASS_THROUGH = ('Input', 'Reshape', 'Flatten')
 LEVEL_ACTIVATIONS = ('binary_tanh', 'ternary_tanh', 'binary', 'ternary')
 SUPPORTED = (
-    'QDense(binary|ternary kernel) [-> BatchNormalization] [-> binary_tanh | ternary_tanh | binary() | ternary()], '
-    'the activation inside the QDense or as its own layer'
+    'QDense(binary | ternary | quantized_bits kernel) [-> BatchNormalization] [-> quantized activation: binary_tanh, '
+    'ternary_tanh, binary(), ternary(), quantized_relu, quantized_bits ...], the activation inside the QDense or as '
+    'its own layer; a BatchNormalization and/or quantized activation alone on a fixed-point tensor'
 )
 
 
@@ -64,14 +65,14 @@ class RefuseUnfoldedKernels(ModelOptimizerPass):
 
     @staticmethod
     def check(model) -> bool:
-        from hlsbinary.frontend.qkeras import is_binary_dense
+        from hlsbinary.frontend.qkeras import is_integer_dense
 
         keras_model = keras_model_of(model)
         if keras_model is None:
             return False
         for node in model.graph.values():
             keras_layer = _keras_layer(keras_model, node)
-            if keras_layer is None or is_binary_dense(keras_layer):
+            if keras_layer is None or is_integer_dense(keras_layer):
                 continue
             kernel_q = _quantizer_name(getattr(keras_layer, 'kernel_quantizer_internal', None))
             if 'binary' in kernel_q or 'ternary' in kernel_q:
@@ -91,15 +92,15 @@ class RefuseInexact(ModelOptimizerPass):
     def check(model) -> bool:
         keras_model = keras_model_of(model)
         for node in list(model.graph.values()):
-            if isinstance(node, BinaryThresholdDense) or node.class_name in PASS_THROUGH:
+            if isinstance(node, IntegerDense) or node.class_name in PASS_THROUGH:
                 continue
             keras_layer = _keras_layer(keras_model, node) if keras_model is not None else None
             reason = _inexact_reason(node, keras_layer) if keras_layer is not None else None
             if reason:
                 _refuse(node, keras_layer, reason)
             for producer in _producers(model, node):
-                if isinstance(producer, BinaryThresholdDense) and not producer.get_attr('is_model_output', False):
-                    producer.output_levels_as_integers()
+                if isinstance(producer, IntegerDense) and not producer.get_attr('levels_as_values', False):
+                    producer.output_levels_as_values()
         return False
 
 

@@ -1,8 +1,10 @@
-"""Replace each QDense(binary|ternary) [-> BatchNorm] [-> activation] chain with a BinaryThresholdDense.
+"""Replace each block (``QDense(quantized kernel) [-> BatchNorm] [-> quantized activation]``, or a BatchNorm and/or
+quantized activation standing alone on a fixed-point tensor) with an :class:`IntegerDense`.
 
-Contract: runs before hls4ml's ``convert`` flow (so no stock pass, e.g. ``merge_batch_norm_quantized_tanh``,
-sees these layers).  Matches hls4ml ``Dense`` nodes whose Keras layer is a binary/ternary QDense, in
-graph order, so each block knows how its input is encoded.  Other nodes are left to the parent backend.
+Contract: runs before hls4ml's ``convert`` flow, so no stock pass (e.g. ``merge_batch_norm_quantized_tanh``) sees
+these layers.  Matches, in graph order (so each block knows how its input is encoded), hls4ml ``Dense`` nodes whose
+Keras layer is a quantized QDense, and BatchNormalization/activation nodes whose Keras block ends in a quantized
+activation.  Other nodes are left to the parent backend.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from hls4ml.model.layers import Input
 from hls4ml.model.optimizer import OptimizerPass
 
 from hlsbinary.errors import UnsupportedModelError
-from hlsbinary.hls4ml_plugin.hardware import MAX_INPUTS
-from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense
 from hlsbinary.hls4ml_plugin.types import describe, from_hls4ml, to_hls4ml
 from hlsbinary.ir import Encoding
 
@@ -41,6 +42,13 @@ def keras_model_of(model):
     return keras_model
 
 
+def keras_layer_of(keras_model, name):
+    try:
+        return keras_model.get_layer(name)
+    except ValueError:
+        return None
+
+
 def _consumers(model, node):
     return [n for n in model.graph.values() if node.outputs[0] in n.inputs]
 
@@ -54,11 +62,14 @@ def _hls_option(model, node, key, default=False):
 
 
 def _input_encoding(model, node):
+    """How the node's input is encoded: levels or the codes of a multi-level layer of ours, or a fixed-point type."""
     producer = node.get_input_node()
-    if isinstance(producer, BinaryThresholdDense):
+    if isinstance(producer, IntegerDense):
         ir = producer.get_attr('ir')
         if ir.output_encoding is not Encoding.FIXED:
             return ir.output_encoding, None
+        if ir.output_type is not None:
+            return Encoding.FIXED, ir.output_type
     var = node.get_input_variable()
     ftype = from_hls4ml(var.type.precision)
     if ftype is None and isinstance(producer, Input):
@@ -82,7 +93,7 @@ def _refuse_unhonoured_settings(model, node) -> None:
     io_type = model.config.get_config_value('IOType', 'io_parallel')
     if io_type != 'io_parallel':
         raise BinaryConversionError(
-            f'layer {node.name!r}: IOType {io_type!r} is not supported by the {backend} backend yet (its binary/ternary '
+            f'layer {node.name!r}: IOType {io_type!r} is not supported by the {backend} backend yet (its integer '
             "layers are fully unrolled arrays); use io_type='io_parallel'"
         )
     try:
@@ -91,31 +102,38 @@ def _refuse_unhonoured_settings(model, node) -> None:
         reuse = 1
     if reuse != 1:
         raise BinaryConversionError(
-            f'layer {node.name!r}: ReuseFactor {reuse} is not supported by the {backend} backend: its binary/ternary '
-            'layers are fully unrolled (ReuseFactor 1, no multipliers to share); set ReuseFactor: 1 for this layer'
+            f'layer {node.name!r}: ReuseFactor {reuse} is not supported by the {backend} backend: its integer layers '
+            'are fully unrolled (ReuseFactor 1, no multipliers to share); set ReuseFactor: 1 for this layer'
         )
     strategy = str(model.config.get_strategy(node)).lower()
     if strategy != 'latency':
         raise BinaryConversionError(
             f'layer {node.name!r}: Strategy {model.config.get_strategy(node)!r} is not supported by the {backend} '
-            'backend: its binary/ternary layers are fully unrolled; use Strategy: Latency for this layer'
+            'backend: its integer layers are fully unrolled; use Strategy: Latency for this layer'
         )
 
 
-class FoldBinaryBlocks(OptimizerPass):
+def block_start(keras_model, node):
+    """The Keras layer if ``node`` starts a block this pass folds, else None."""
+    from hlsbinary.frontend.qkeras import BATCHNORMS, block_layers, is_integer_dense, is_quantized_activation
+
+    layer = keras_layer_of(keras_model, node.name)
+    if layer is None:
+        return None
+    if node.class_name == 'Dense':
+        return layer if is_integer_dense(layer) else None
+    kind = type(layer).__name__
+    if kind not in BATCHNORMS and kind not in ('QActivation', 'Activation'):
+        return None
+    return layer if is_quantized_activation(block_layers(keras_model, layer).activation) else None
+
+
+class FoldIntegerBlocks(OptimizerPass):
     def match(self, node):
-        if node.class_name != 'Dense':
+        if isinstance(node, IntegerDense):
             return False
         keras_model = keras_model_of(node.model)
-        if keras_model is None:
-            return False
-        from hlsbinary.frontend.qkeras import is_binary_dense
-
-        try:
-            layer = keras_model.get_layer(node.name)
-        except ValueError:
-            return False
-        return is_binary_dense(layer)
+        return keras_model is not None and block_start(keras_model, node) is not None
 
     def transform(self, model, node):
         from hlsbinary.frontend.qkeras import fold_block
@@ -123,44 +141,47 @@ class FoldBinaryBlocks(OptimizerPass):
         keras_model = keras_model_of(model)
         _refuse_unhonoured_settings(model, node)
         encoding, ftype = _input_encoding(model, node)
+        n_features = int(node.get_input_variable().size())
         try:
             ir = fold_block(
-                keras_model, node.name, encoding, ftype, integer_scores=bool(_hls_option(model, node, 'IntegerScores'))
+                keras_model,
+                node.name,
+                encoding,
+                ftype,
+                integer_scores=bool(_hls_option(model, node, 'IntegerScores')),
+                n_features=n_features,
             )
         except UnsupportedModelError as err:
             raise BinaryConversionError(str(err)) from err
-        if ir.n_in > MAX_INPUTS:
-            raise BinaryConversionError(
-                f'layer {node.name!r}: {ir.n_in} inputs; fully unrolled binary layers take at most {MAX_INPUTS} '
-                '(ap_uint<N> is limited to 1024 bits). Split the layer or reduce its inputs.'
-            )
-        chain = self._chain(model, node, ir)
+        chain = self._chain(model, node, ir, keras_model)
         is_output = chain[-1].outputs[0] in model.outputs
         for folded in chain[1:]:
             model.remove_node(folded)
         new_node = model.make_node(
-            BinaryThresholdDense,
-            node.name,
-            {'ir': ir, 'is_model_output': is_output},
-            list(node.inputs),
-            list(node.outputs),
+            IntegerDense, node.name, {'ir': ir, 'levels_as_values': is_output}, list(node.inputs), list(node.outputs)
         )
         model.replace_node(node, new_node)
         return True
 
     @staticmethod
-    def _chain(model, node, ir):
-        """The hls4ml nodes holding the block: the Dense, its split-off activation if folded, BatchNorm, activation."""
+    def _chain(model, node, ir, keras_model):
+        """The hls4ml nodes holding the block: the first, a split-off activation, the BatchNorm, the activation."""
         chain = [node]
         wanted = list(ir.keras_layers[1:])
         nxt = _consumers(model, node)
-        # hls4ml splits the QDense's own activation into '<dense>_<name>'; fold it if linear or the block's own.
-        if len(nxt) == 1 and nxt[0].class_name == 'Activation' and nxt[0].name.startswith(node.name + '_'):
-            act = nxt[0].get_attr('activation')
-            inner_is_block_act = len(ir.keras_layers) == 1 and ir.output_encoding is not Encoding.FIXED
-            if act == 'linear' or inner_is_block_act:
-                chain.append(nxt[0])
-                nxt = _consumers(model, nxt[0])
+        # hls4ml splits a QDense's own activation into a node '<dense>_<activation>'; that node is part of the block
+        # (folded if the activation is, dropped if linear), whatever class hls4ml gave it.
+        from hlsbinary.frontend.qkeras import is_linear, is_quantized_activation
+
+        inner = getattr(keras_layer_of(keras_model, node.name), 'activation', None) if node.class_name == 'Dense' else None
+        if (
+            len(nxt) == 1
+            and nxt[0].name.startswith(node.name + '_')
+            and keras_layer_of(keras_model, nxt[0].name) is None
+            and (is_linear(inner) or is_quantized_activation(inner))
+        ):
+            chain.append(nxt[0])
+            nxt = _consumers(model, nxt[0])
         for name in wanted:
             if len(nxt) != 1 or nxt[0].name != name:
                 found = [n.name for n in nxt]

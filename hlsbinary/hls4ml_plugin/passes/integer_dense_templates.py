@@ -1,14 +1,15 @@
-"""``str.format`` templates of the :class:`BinaryThresholdDense` config struct and function call."""
+"""``str.format`` templates of the :class:`IntegerDense` config struct and function call."""
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from hlsbinary.hls4ml_plugin.hardware import plan
-from hlsbinary.hls4ml_plugin.layer import BinaryThresholdDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense
 from hlsbinary.ir import AffineStage, ThresholdStage
+from hlsbinary.kernel import affine_types, plan
 
 config_template = """struct config{index} {{
     static const unsigned n_in = {n_in};
     static const unsigned n_out = {n_out};
+    static const unsigned n_leaves = {n_leaves};
     static const unsigned n_words = {n_words};
     static const unsigned n_thr = {n_thr};
     static const bool popcount = {popcount};
@@ -26,27 +27,28 @@ config_template = """struct config{index} {{
     typedef {product_t} product_t;
 }};\n"""
 
-include_list = ['nnet_utils/nnet_binary_dense.h']
+include_list = ['nnet_utils/nnet_integer_dense.h']
 
 
-def _kernel(node) -> str:
-    output = node.get_attr('ir').output
-    if isinstance(output, ThresholdStage):
+def kernel_name(ir) -> str:
+    """``threshold``, ``affine`` or ``scores``: which ``nnet::integer_dense_*`` function computes the layer."""
+    if isinstance(ir.output, ThresholdStage):
         return 'threshold'
-    if isinstance(output, AffineStage):
+    if isinstance(ir.output, AffineStage):
         return 'affine'
     return 'scores'
 
 
-class BinaryThresholdDenseConfigTemplate(LayerConfigTemplate):
+class IntegerDenseConfigTemplate(LayerConfigTemplate):
     def __init__(self):
-        super().__init__(BinaryThresholdDense)
+        super().__init__(IntegerDense)
         self.template = config_template
 
     def format(self, node):
         params = self._default_config_params(node)
         ir = node.get_attr('ir')
         kp = plan(ir)
+        params['n_leaves'] = kp.n_leaves
         params['n_words'] = kp.n_words
         params['n_thr'] = node.get_attr('n_thr', 0)
         params['popcount'] = 'true' if kp.popcount else 'false'
@@ -59,26 +61,24 @@ class BinaryThresholdDenseConfigTemplate(LayerConfigTemplate):
         params['threshold_t'] = node.get_weights('thresholds').type.name if 'thresholds' in node.weights else unused
         params['flip_t'] = node.get_weights('flip').type.name if 'flip' in node.weights else unused
         if isinstance(ir.output, AffineStage):
-            scale_t = node.get_weights('scale').type
-            params['scale_t'] = scale_t.name
+            params['scale_t'] = node.get_weights('scale').type.name
             params['offset_t'] = node.get_weights('offset').type.name
-            width = scale_t.precision.width + kp.score.width
-            params['product_t'] = f'ap_fixed<{width},{width - ir.output.frac}>'
+            params['product_t'] = affine_types(ir)[2].hls()
         else:
             params['scale_t'] = params['offset_t'] = params['product_t'] = unused
         return self.template.format(**params)
 
 
-class BinaryThresholdDenseFunctionTemplate(FunctionCallTemplate):
+class IntegerDenseFunctionTemplate(FunctionCallTemplate):
     def __init__(self):
-        super().__init__(BinaryThresholdDense, include_header=include_list)
+        super().__init__(IntegerDense, include_header=include_list)
 
     def format(self, node):
         params = self._default_function_params(node)
-        kernel = _kernel(node)
+        kernel = kernel_name(node.get_attr('ir'))
         args = ['wpos', 'wneg'] + {'threshold': ['thresholds', 'flip'], 'affine': ['scale', 'offset'], 'scores': []}[kernel]
         weights = ', '.join(node.get_weights(name).name for name in args)
         return (
-            f'nnet::binary_dense_{kernel}<{params["input_t"]}, {params["output_t"]}, {params["config"]}>'
+            f'nnet::integer_dense_{kernel}<{params["input_t"]}, {params["output_t"]}, {params["config"]}>'
             f'({params["input"]}, {params["output"]}, {weights});'
         )
