@@ -15,11 +15,12 @@ register_keras_objects_on_import()  # saved QKeras models load with plain keras.
 
 
 def read_network(model, input_precision=None, integer_scores=False):
-    """Read a QKeras model into the integer IR (:class:`hlsbinary.ir.Network`)."""
-    from hlsbinary.frontend.qkeras import read_network as _read
-    from hlsbinary.ir import parse_fixed
+    """The integer IR (:class:`hlsbinary.ir.Network`) of a QKeras model, the path of a saved one, or an hls4ml model
+    converted by the plugin.  ``input_precision`` (e.g. ``'ap_fixed<16,6>'``, hls4ml's default if None) and
+    ``integer_scores`` apply to Keras models; an hls4ml model carries its own."""
+    from hlsbinary.emulator import network_of
 
-    return _read(model, parse_fixed(input_precision) if input_precision else None, integer_scores=integer_scores)
+    return network_of(model, input_precision, integer_scores)
 
 
 __all__ = ['emulate', 'estimate', 'read_network', '__version__']

@@ -95,7 +95,7 @@ class KernelPlan:
     n_planes: int  # digit planes of the weights (1 for binary/ternary)
     n_leaves: int  # leaves of the tree: n_in for xnor, n_planes * n_in for addsub
     n_words: int  # HLS words per output row of a mask
-    accum: FixedType  # the tree's result: the popcount, or acc in input LSB units
+    accum: FixedType  # the tree's result: the popcount, or acc in input LSB units (an integer)
     score: FixedType  # signed acc as an integer
     compare_width: int  # signed width of the value compared with thresholds
     threshold_width: int  # signed width of the stored thresholds
@@ -124,8 +124,7 @@ def plan(layer: IntegerLayer) -> KernelPlan:
     else:
         n_planes = digit_planes(layer.weights)[0].shape[0]
         n_leaves = n_planes * layer.n_in
-        frac = layer.input_type.frac if layer.input_encoding is Encoding.FIXED else 0
-        accum = FixedType(score_w, score_w - frac, True)
+        accum = FixedType(score_w, score_w, True)  # the tree sums input codes (LSB units) as integers
         compare_w = signed_width(lo - 1, hi + 1)
         path = 'addsub'
     return KernelPlan(
@@ -220,16 +219,21 @@ def output_type(layer: IntegerLayer, levels_as_values: bool) -> tuple[FixedType,
 
 
 def affine_types(layer: IntegerLayer) -> tuple[FixedType, FixedType, FixedType]:
-    """``(scale_t, offset_t, product_t)`` of a folded affine output ``y = S * s + O`` (in units of ``2**-frac``).
+    """``(scale_t, offset_t, product_t)`` of a folded affine output ``y = (S * s + O) 2**-frac``, all integers.
 
-    ``S`` and ``O`` are stored exactly (their signed widths); the product of ``S`` with the score ``s`` needs
-    ``width(S) + width(s)`` bits, with the affine's ``frac`` fractional bits."""
+    ``S`` and ``O`` need their signed widths; the product of ``S`` with the score ``s`` needs ``width(S) + width(s)``
+    bits; the sum, the output type's width (its raw bits are the output)."""
     stage = layer.output
     assert isinstance(stage, AffineStage)
     score = plan(layer).score
-    types = []
-    for ints in (stage.scale, stage.offset):
-        width = signed_width(int(np.min(ints)), int(np.max(ints)))
-        types.append(FixedType(width, width - stage.frac, True))
-    product_w = types[0].width + score.width
-    return types[0], types[1], FixedType(product_w, product_w - stage.frac, True)
+    widths = [signed_width(int(np.min(ints)), int(np.max(ints))) for ints in (stage.scale, stage.offset)]
+    product_w = widths[0] + score.width
+    return (
+        FixedType(widths[0], widths[0], True),
+        FixedType(widths[1], widths[1], True),
+        FixedType(product_w, product_w, True),
+    )
+
+
+STORAGE_BITS = 32  # thresholds and affine constants are stored as ap_int<32>/<64> (constants: their storage type
+# costs no hardware; one type for every layer compiles faster) and cast to their exact types where they are used

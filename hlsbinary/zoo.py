@@ -20,8 +20,6 @@ WEIGHT_KINDS = "'float', 'binary', 'ternary', or 'bits<b>' (quantized_bits(b, 0,
 ACTIVATION_KINDS = (
     "'relu' (float), 'binary_tanh', 'ternary_tanh', or 'relu<b>' (quantized_relu(b, min(b, 2)), b from 1 to 8)"
 )
-FOLDED_WEIGHTS = ('binary', 'ternary')  # what the plugin folds today
-FOLDED_ACTIVATIONS = ('binary_tanh', 'ternary_tanh')
 
 
 def _bits(kind: str, prefix: str, lo: int, hi: int) -> int | None:
@@ -72,8 +70,8 @@ class Spec:
 
     @property
     def convertible(self) -> bool:
-        """Whether the hlsbinary plugin folds every block."""
-        return all(w in FOLDED_WEIGHTS for w in self.layer_weights) and self.activation in FOLDED_ACTIVATIONS
+        """Whether the hlsbinary plugin folds every block: quantized weights everywhere and a quantized activation."""
+        return 'float' not in self.layer_weights and self.activation != 'relu'
 
     @property
     def plugin_note(self) -> str:
@@ -82,7 +80,7 @@ class Spec:
             return ''
         if 'float' in self.layer_weights:
             return 'float baseline'
-        return 'blocks the plugin does not fold yet'
+        return 'float ReLU: not folded (use relu<b>)'
 
     def describe(self) -> str:
         kinds = sorted(set(self.layer_weights), key=self.layer_weights.index)
@@ -96,9 +94,10 @@ ARCHITECTURES: dict[str, Spec] = {
     'jets_float_64_32_32': Spec(16, (64, 32, 32, 5), 'float', 'relu'),
     'jets_binary_64_32_32': Spec(16, (64, 32, 32, 5), 'binary', 'binary_tanh'),
     'jets_binary_448_224_224': Spec(16, (448, 224, 224, 5), 'binary', 'binary_tanh'),
-    'jets_binary_relu_128_64_64': Spec(16, (128, 64, 64, 5), 'binary', 'relu'),
+    'jets_binary_relu_128_64_64': Spec(16, (128, 64, 64, 5), 'binary', 'relu4'),
     'jets_ternary_128_64_64_64': Spec(16, (128, 64, 64, 64, 5), 'ternary', 'ternary_tanh'),
-    'jets_ternary_relu_64_32_32': Spec(16, (64, 32, 32, 5), 'ternary', 'relu'),
+    'jets_ternary_relu_64_32_32': Spec(16, (64, 32, 32, 5), 'ternary', 'relu4'),
+    'jets_q6_binary_64_32_32': Spec(16, (64, 32, 32, 5), ('bits6', 'binary', 'binary', 'binary'), 'binary_tanh'),
     'mnist_float_128_128_128': Spec(784, (128, 128, 128, 10), 'float', 'relu'),
     'mnist_binary_128_128_128': Spec(784, (128, 128, 128, 10), 'binary', 'binary_tanh'),
     'mnist_ternary_128_128_128': Spec(784, (128, 128, 128, 10), 'ternary', 'ternary_tanh'),

@@ -27,7 +27,7 @@ def jets_model(tmp_path_factory):
 
 def _config(tmp_path, model_path, extra=''):
     text = (ROOT / 'configs' / 'jets_binary_64_32_32.yml').read_text()
-    text = text.replace('models/jets_binary_64_32_32.h5', str(model_path))
+    text = text.replace('models/trained/jets_binary_64_32_32.h5', str(model_path))
     text = text.replace('hls_projects/jets_binary_64_32_32', str(tmp_path / 'prj'))
     path = tmp_path / 'config.yml'
     path.write_text(text + extra)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_emulator import random_network
 
-from hlsbinary.estimator import PARTS, Part, csd_digits, estimate_network, find_part, tree_levels
-from hlsbinary.ir import FixedType
+from hlsbinary.estimator import PARTS, Part, csd_digits, estimate_network, find_part, leaf_digits, tree_levels
+from hlsbinary.fold import fold_affine
+from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, ThresholdStage
 
 JETS_INPUT = FixedType(16, 6, True)
 
@@ -20,6 +23,60 @@ PUBLISHED = {
 
 def test_csd_digits():
     assert [csd_digits(v) for v in (0, 1, 2, 3, 7, 11, 15, 0b101010, -7)] == [0, 1, 1, 2, 2, 3, 2, 3, 2]
+
+
+def golden_network():
+    """Two layers small enough to count by hand (the counts are in test_golden_counts_by_hand)."""
+    t4 = FixedType(4, 2, True)  # inputs: codes -8..7
+    w1 = np.array([[1, 1], [1, -1]], np.int8)  # n0 = x0 + x1 in [-16, 14], n1 = x0 - x1 in [-15, 15]
+    l1 = IntegerLayer('l1', w1, Encoding.FIXED, t4, ThresholdStage(np.array([[0], [3]]), np.array([False, True]), (-1, 1)))
+    w2 = np.array([[1], [-1]], np.int8)  # binary inputs, binary weights: the XNOR-popcount path
+    affine = fold_affine(np.array([0.75]), np.array([0.5]), np.array([-2]), np.array([2]))
+    l2 = IntegerLayer('l2', w2, Encoding.BITS, None, affine)
+    return Network((l1, l2), t4)
+
+
+def test_golden_counts_by_hand():
+    """Counted by hand from the formulas of hlsbinary/estimator.py (VU9P, 5 ns, 12.5 % uncertainty: 4.375 ns).
+
+    l1 (add/sub on 4-bit inputs): accumulator [-16, 15] -> 5 bits.  One tree level: both neurons add their two
+    leaves, and their digit rows (1, 1) and (1, -1) differ, so 2 adders x 5 LUTs = 10.  Thresholds: both inside
+    the range, compared on signed_width(-17, 16) = 6 bits -> 3 LUTs each = 6.  LUT 16.  Steps: add(5) = 0.80 ns,
+    compare(6) = 0.72 ns.
+    l2 (XNOR-popcount of 2 bits): one adder of two single bits = 1 LUT; 2p - n on 3 bits = 3 LUTs; affine with
+    S = 0.75 * 2**20 = 2**20 - 2**18 (2 CSD digits -> 1 adder of 3 + 20 = 23 bits) and the offset adder on the
+    23-bit output: 23 + 23 = 46 LUTs.  LUT 50.  Steps: add(2) = 0.74, add(3) = 0.76, add(23) = 1.16, add(23) = 1.16.
+    Chained: 0.80, 1.52, 2.26, 3.02, 4.18, then 5.34 > 4.375: one register stage before the offset adder, holding
+    the 23-bit product, and the 23-bit output register: 2 cycles, FF 46, all in l2.
+    """
+    est = estimate_network(golden_network())
+    l1, l2 = est.layers
+    assert (l1.LUT, l1.FF, l1.latency_cycles) == (16, 0, 0)
+    assert l1.LUT_detail == {'adder tree': 10, 'thresholds': 6}
+    assert (l2.LUT, l2.FF, l2.latency_cycles) == (50, 46, 2)
+    assert l2.LUT_detail == {'adder tree': 1, '2p-n': 3, 'affine': 46}
+    assert (est.LUT, est.FF, est.latency_ns) == (66, 46, 10.0)
+
+
+@pytest.mark.parametrize('factor', [0.7, 1.3])
+@pytest.mark.parametrize('clock', [5.0, 2.0])
+def test_golden_counts_catch_a_uniform_30_percent_delay_error(monkeypatch, clock, factor):
+    """Every delay 30 % off moves the register stages of the golden network: its pinned FF/cycles would fail."""
+    import hlsbinary.estimator as estimator
+
+    golden = estimate_network(golden_network(), clock_period=clock)
+    for name in ('ADD_DELAY_NS', 'ADD_DELAY_PER_BIT_NS', 'CMP_DELAY_NS', 'CMP_DELAY_PER_BIT_NS'):
+        monkeypatch.setattr(estimator, name, getattr(estimator, name) * factor)
+    moved = estimate_network(golden_network(), clock_period=clock)
+    assert (moved.FF, moved.latency_cycles) != (golden.FF, golden.latency_cycles)
+
+
+def test_multi_bit_weights_cost_one_adder_per_extra_digit():
+    """w = (3, -5): CSD 3 = 4 - 1 and -5 = -4 - 1, leaves (plane-major) -x0, -x1, 0, 0, +x0, -x1: three adders in a
+    tree of height 3 over 6 leaves, each 7 bits wide (acc in [-59, 61])."""
+    layer = IntegerLayer('q', np.array([[3], [-5]]), Encoding.FIXED, FixedType(4, 2, True), None)
+    assert leaf_digits(layer).ravel().tolist() == [-1, -1, 0, 0, 1, -1]
+    assert tree_levels(leaf_digits(layer), 4, False, 7) == [(1, 7, 7, 18), (1, 7, 7, 14), (1, 7, 7, 7)]
 
 
 def test_popcount_tree_hand_counted():
@@ -39,11 +96,10 @@ def test_addsub_tree_drops_zero_weights_and_shares_equal_subtrees():
     assert tree_levels(twins, 8, exact=False, width=10, share=False)[0][0] == 3
 
 
-@pytest.mark.parametrize('kinds', ['bbb', 'ttt', 'btb'])
-def test_no_dsp_no_bram_and_consistent_totals(kinds, rng):
+@pytest.mark.parametrize('kinds', ['bbb', 'ttt', 'btb', 'qsb'])
+def test_consistent_totals(kinds, rng):
     network = random_network(rng, [16, 64, 32, 5], JETS_INPUT, kinds)
     est = estimate_network(network)
-    assert est.DSP == 0 and est.BRAM == 0 and est.II == 1
     d = est.to_dict()
     assert d['total']['LUT'] == sum(layer['LUT'] for layer in d['layers']) == est.LUT > 0
     assert d['total']['latency_ns'] == est.latency_cycles * 5.0
@@ -75,8 +131,17 @@ def test_parts():
         find_part('xcvu9q-flga2104-2L-e')
 
 
-def test_against_published_synthesis(capsys):
-    """Estimate vs the published Vivado results for the paper's jet taggers (zoo models, same architectures).
+PUBLISHED_RELU = {  # the same paper, table 3: binary/ternary weights with ReLU activations (hls4ml's own ReLU)
+    'jets_binary_relu_128_64_64': {'LUT': 6.0, 'DSP': 4.0, 'latency_ns': 140.0},
+    'jets_ternary_relu_64_32_32': {'LUT': 2.0, 'DSP': 2.0, 'latency_ns': 60.0},
+}
+TRAINED = Path(__file__).parents[1] / 'models' / 'trained'
+
+
+@pytest.mark.parametrize('weights', ['random', 'trained'])
+def test_against_published_synthesis(capsys, weights):
+    """Estimate vs the published Vivado results for the paper's jet taggers (same architectures), with the zoo's
+    deterministic random weights and with the trained, committed models.
 
     Claimed agreement: LUT and FF within a factor 2, DSP exactly 0, the binary design's latency within 25 %,
     and the same ranking as synthesis (binary below ternary in LUT, FF and latency).  The ternary latency is
@@ -89,12 +154,13 @@ def test_against_published_synthesis(capsys):
 
     results = {}
     for name, published in PUBLISHED.items():
-        est = hlsbinary.estimate(build(name), input_precision='fixed<16,6>')
+        model = build(name) if weights == 'random' else str(TRAINED / f'{name}.h5')
+        est = hlsbinary.estimate(model, input_precision='fixed<16,6>')
         pct = est.percent()
         results[name] = (est, pct)
         with capsys.disabled():
             print(
-                f'\n{name}: LUT {pct["LUT"]:.2f}% (published {published["LUT"]}%), FF {pct["FF"]:.2f}% '
+                f'\n{name} ({weights}): LUT {pct["LUT"]:.2f}% (published {published["LUT"]}%), FF {pct["FF"]:.2f}% '
                 f'({published["FF"]}%), DSP {est.DSP} ({published["DSP"]}%), latency {est.latency_ns:.0f} ns '
                 f'({published["latency_ns"]:.0f} ns)'
             )
@@ -105,3 +171,31 @@ def test_against_published_synthesis(capsys):
     assert abs(binary[0].latency_ns / PUBLISHED['jets_binary_64_32_32']['latency_ns'] - 1) <= 0.25
     assert binary[0].LUT < ternary[0].LUT and binary[0].FF < ternary[0].FF
     assert binary[0].latency_ns < ternary[0].latency_ns
+
+
+def test_relu_variants_next_to_the_paper(capsys):
+    """The paper's ReLU variants spent DSPs (4 % and 2 %) on multi-bit activations times weights; folded, they use
+    none: the products become the add/sub trees' leaves (LUTs).  Printed next to the published figures."""
+    pytest.importorskip('qkeras', reason='the zoo models need the qkeras extra')
+    import hlsbinary
+    from hlsbinary.zoo import build
+
+    for name, published in PUBLISHED_RELU.items():
+        est = hlsbinary.estimate(build(name), input_precision='fixed<16,6>')
+        pct = est.percent()
+        with capsys.disabled():
+            print(
+                f'\n{name}: LUT {pct["LUT"]:.2f}% (published {published["LUT"]}%), DSP {est.DSP} '
+                f'(published {published["DSP"]}%), latency {est.latency_ns:.0f} ns ({published["latency_ns"]:.0f} ns); '
+                f'LUTs by kind: ' + ', '.join(f'{k} {v:,}' for k, v in _lut_kinds(est).items())
+            )
+        assert est.DSP == 0
+        assert 0.25 <= pct['LUT'] / published['LUT'] <= 4.0
+
+
+def _lut_kinds(est) -> dict:
+    kinds: dict = {}
+    for layer in est.layers:
+        for key, value in layer.LUT_detail.items():
+            kinds[key] = kinds.get(key, 0) + value
+    return kinds

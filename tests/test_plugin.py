@@ -74,5 +74,28 @@ def test_integer_kernels_have_no_multiplication_and_bind_adders_to_fabric():
             assert '*' not in code, f'multiplication in {name}: {code}'
     assert 'BIND_OP variable = var op = add impl = fabric' in source
     assert 'core = AddSub' in source
-    assert source.count('HLSB_FABRIC_ADD(s)') == 2  # both trees
-    assert source.count('HLSB_FABRIC_SUB(n)') == 1  # the negated leaf of the add/sub tree
+    assert source.count('HLSB_FABRIC_ADD(s)') == 4  # both trees: their nodes and their 32-leaf words
+    assert source.count('HLSB_FABRIC_SUB(s)') == 1  # the add/sub tree's words subtract the -1 digits
+
+
+ORDERS = [
+    'import hlsbinary; import keras',
+    'import keras; import hlsbinary',
+    'import hls4ml; import keras',
+    'import keras; import hls4ml',
+    'import hls4ml; import tensorflow as tf; keras = tf.keras',
+    'import hlsbinary; from tensorflow import keras',
+    'import tensorflow as tf; import hlsbinary; keras = tf.keras',
+    'import tensorflow as tf; import hls4ml; keras = tf.keras',
+]
+
+
+@pytest.mark.parametrize('order', ORDERS)
+def test_saved_models_load_with_plain_keras_in_any_import_order(order):
+    """A user's ``keras.models.load_model`` finds QDense & co. once hlsbinary or hls4ml is imported, before or after."""
+    pytest.importorskip('qkeras', reason='loading a QKeras model needs the qkeras extra')
+    path = Path(__file__).parents[1] / 'models' / 'trained' / 'jets_binary_64_32_32.h5'
+    code = f'{order}; m = keras.models.load_model({str(path)!r}, compile=False); print(type(m.layers[1]).__name__)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == 'QDense'

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 from hls4ml.model.layers import Layer
-from hls4ml.model.types import FixedPrecisionType, IntegerPrecisionType
+from hls4ml.model.types import IntegerPrecisionType
 
 from hlsbinary.hls4ml_plugin.types import to_hls4ml
 from hlsbinary.ir import AffineStage, ThresholdStage
-from hlsbinary.kernel import affine_types, hls_masks, hls_thresholds, output_type, plan
+from hlsbinary.kernel import STORAGE_BITS, affine_types, hls_masks, hls_thresholds, output_type, plan
+
+
+def storage_bits(width: int) -> int:
+    """The shared storage width of constants of ``width`` bits (cast to their exact type where used)."""
+    return STORAGE_BITS if width <= STORAGE_BITS else 64
 
 
 class IntegerDense(Layer):
@@ -52,7 +57,7 @@ class IntegerDense(Layer):
                 'thresholds',
                 var_name='t{index}',
                 type_name='threshold{index}_t',
-                precision=IntegerPrecisionType(kp.threshold_width, signed=True),
+                precision=IntegerPrecisionType(storage_bits(kp.threshold_width), signed=True),
                 data=thr.reshape(-1),
             )
             self.add_weights_variable(
@@ -70,6 +75,6 @@ class IntegerDense(Layer):
                     name,
                     var_name=f'{name[0]}{{index}}',
                     type_name=f'{name}{{index}}_t',
-                    precision=FixedPrecisionType(width=ftype.width, integer=ftype.integer, signed=True),
-                    data=np.ldexp(ints.astype(np.float64), -stage.frac),
+                    precision=IntegerPrecisionType(storage_bits(ftype.width), signed=True),
+                    data=ints.astype(np.int64),
                 )

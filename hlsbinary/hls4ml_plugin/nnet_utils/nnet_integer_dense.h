@@ -4,10 +4,10 @@
 // acc_j = sum_i x_i * w_ij.  Binary inputs (bit 1 = +1) times binary weights: p = popcount(XNOR(x, w_j)) agreements,
 // acc = 2p - n.  Everything else: an add/sub tree over digit planes, each weight in canonical signed-digit form
 // w = sum_e s_e 2^e, leaf (e, i) adding +x_i << e or -x_i << e or nothing.  Weight masks are rows of 32-bit words;
-// bit b of a row is leaf b (plane b / n_in, input b % n_in).  Trees are compile-time recursions (no loop over
-// inputs to unroll, so HLS's 4096-iteration unroll limit never applies, and no ap_uint wider than 32 bits, so no
-// 1024-input limit); they contain no multiplication, and every adder is bound to fabric (LUTs and carry chains) by
-// pragma, never to a DSP.
+// bit b of a row is leaf b (plane b / n_in, input b % n_in).  Trees recurse over words at compile time; no loop
+// unrolls more than 32 iterations (HLS's 4096-iteration limit never applies) and no ap_uint is wider than 32 bits
+// (no 1024-input limit).  They contain no multiplication, and every adder is bound to fabric (LUTs and carry
+// chains) by pragma, never to a DSP.
 #ifndef NNET_INTEGER_DENSE_H_
 #define NNET_INTEGER_DENSE_H_
 
@@ -30,73 +30,110 @@ namespace nnet {
 // Bits needed to hold 0..n.
 constexpr int hlsb_ubits(unsigned n) { return n < 2 ? 1 : 1 + hlsb_ubits(n / 2); }
 
-// Bit B of a row of 32-bit words (a constant once the weights are).
-template <int B, class word_T> inline bool hlsb_bit(const word_T *row) {
-    #pragma HLS INLINE
-    return (row[B / 32] >> (B % 32)) & 1;
+// The type of a tree node: the exact hardware type in synthesis; in C simulation a native integer (the same tree,
+// the same leaves, the same sums: every hardware type is wide enough never to wrap, so the values are identical,
+// and g++ compiles native integers several times faster than arbitrary-precision templates).
+#ifdef __SYNTHESIS__
+template <class T> struct hlsb_node { typedef T type; };
+#else
+template <class T> struct hlsb_node { typedef long long type; };
+#endif
+
+// An input as an integer code in units of its LSB: a bit is -1/+1, a fixed-point number its raw two's-complement
+// (or unsigned) bits, an integer its value.  Reinterpreting bits is wiring.
+inline ap_int<2> hlsb_code(const ap_uint<1> &x) { return x ? ap_int<2>(1) : ap_int<2>(-1); }
+template <int W> inline ap_int<W> hlsb_code(const ap_int<W> &x) { return x; }
+template <int W> inline ap_int<W + 1> hlsb_code(const ap_uint<W> &x) { return x; }
+template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
+inline ap_int<W + 1> hlsb_code(const ap_fixed_base<W, I, S, Q, O, N> &x) {
+    ap_uint<W> raw = x.range(W - 1, 0);
+    if (S) {
+        ap_int<W> r = raw; // two's complement: the same bits
+        return r;
+    }
+    return raw;
 }
 
-// popcount of XNOR(x, w) over inputs [LO, LO + N): a balanced tree of exact-width adders.
-template <int LO, int N> struct hlsb_popcount {
-    template <class data_T, class word_T> static ap_uint<hlsb_ubits(N)> sum(const data_T *x, const word_T *w) {
+// Trees are balanced recursions over the 32-leaf words of a mask row; within a word, an unrolled 32-term sum, which
+// HLS's expression balancing (on by default for integer adds) turns into a balanced tree too.  Only a few templates
+// per layer are instantiated, so g++ compiles the C simulation quickly.
+
+// popcount of XNOR(x, w) over the leaves of words [LO, LO + N): exact-width adders.
+template <int LO, int N, int N_IN> struct hlsb_popcount {
+    static const int leaves = ((LO + N) << 5) < N_IN ? (N << 5) : N_IN - (LO << 5); // 32 leaves per word
+    typedef typename hlsb_node<ap_uint<hlsb_ubits(leaves)>>::type node_t;
+    template <class data_T, class word_T> static node_t sum(const data_T *x, const word_T *w) {
         #pragma HLS INLINE
-        ap_uint<hlsb_ubits(N)> s = hlsb_popcount<LO, N / 2>::sum(x, w) + hlsb_popcount<LO + N / 2, N - N / 2>::sum(x, w);
+        node_t s = hlsb_popcount<LO, N / 2, N_IN>::sum(x, w) + hlsb_popcount<LO + N / 2, N - N / 2, N_IN>::sum(x, w);
         HLSB_FABRIC_ADD(s)
         return s;
     }
 };
-template <int LO> struct hlsb_popcount<LO, 1> {
-    template <class data_T, class word_T> static ap_uint<1> sum(const data_T *x, const word_T *w) {
+template <int LO, int N_IN> struct hlsb_popcount<LO, 1, N_IN> {
+    static const int leaves = ((LO + 1) << 5) < N_IN ? 32 : N_IN - (LO << 5);
+    typedef typename hlsb_node<ap_uint<hlsb_ubits(leaves)>>::type node_t;
+    template <class data_T, class word_T> static node_t sum(const data_T *x, const word_T *w) {
         #pragma HLS INLINE
-        return ap_uint<1>(bool(x[LO]) == hlsb_bit<LO>(w)); // XNOR with a constant: a wire or an inverter
+        node_t s = 0;
+        HLSB_FABRIC_ADD(s)
+    Bits:
+        for (int b = 0; b < leaves; b++) {
+            #pragma HLS UNROLL
+            s += bool(x[(LO << 5) + b]) == bool((w[LO] >> b) & 1); // XNOR with a constant: a wire or an inverter
+        }
+        return s;
     }
 };
 
-// Input i as a signed value: bits decode to -1/+1, anything else is taken as it is.
-template <class acc_T> inline acc_T hlsb_value(const ap_uint<1> &x) { return x ? acc_T(1) : acc_T(-1); }
-template <class acc_T, class data_T> inline acc_T hlsb_value(const data_T &x) { return acc_T(x); }
-
-// sum over leaves [LO, LO + N) of +-(x_i << e) where the digit masks say so: an add/sub tree, no multiplier.
-template <int LO, int N, int N_IN> struct hlsb_addsub {
+// sum over the leaves of words [LO, LO + N) of +-(code(x_i) << e) where the digit masks say so: an add/sub tree of
+// integers in input LSB units (acc_T wide enough for the whole sum), no multiplier.  Leaf t is digit plane t / N_IN
+// of input t % N_IN.
+template <int LO, int N, int N_LEAVES, int N_IN> struct hlsb_addsub {
     template <class acc_T, class data_T, class word_T>
     static acc_T sum(const data_T *x, const word_T *pos, const word_T *neg) {
         #pragma HLS INLINE
-        acc_T s = hlsb_addsub<LO, N / 2, N_IN>::template sum<acc_T>(x, pos, neg) +
-                  hlsb_addsub<LO + N / 2, N - N / 2, N_IN>::template sum<acc_T>(x, pos, neg);
+        acc_T s = hlsb_addsub<LO, N / 2, N_LEAVES, N_IN>::template sum<acc_T>(x, pos, neg) +
+                  hlsb_addsub<LO + N / 2, N - N / 2, N_LEAVES, N_IN>::template sum<acc_T>(x, pos, neg);
         HLSB_FABRIC_ADD(s)
         return s;
     }
 };
-template <int LO, int N_IN> struct hlsb_addsub<LO, 1, N_IN> {
+template <int LO, int N_LEAVES, int N_IN> struct hlsb_addsub<LO, 1, N_LEAVES, N_IN> {
+    static const int leaves = ((LO + 1) << 5) < N_LEAVES ? 32 : N_LEAVES - (LO << 5);
     template <class acc_T, class data_T, class word_T>
     static acc_T sum(const data_T *x, const word_T *pos, const word_T *neg) {
         #pragma HLS INLINE
-        if (!hlsb_bit<LO>(pos) && !hlsb_bit<LO>(neg))
-            return acc_T(0);
-        acc_T v = hlsb_value<acc_T>(x[LO % N_IN]);
-        if (LO / N_IN > 0)
-            v = v << (LO / N_IN); // digit plane e = LO / N_IN: a shift is wiring
-        acc_T n = -v;
-        HLSB_FABRIC_SUB(n)
-        return hlsb_bit<LO>(pos) ? v : n;
+        acc_T s = 0;
+        HLSB_FABRIC_ADD(s)
+        HLSB_FABRIC_SUB(s)
+    Leaves:
+        for (int b = 0; b < leaves; b++) {
+            #pragma HLS UNROLL
+            const int leaf = (LO << 5) + b;
+            const bool p = (pos[LO] >> b) & 1, n = (neg[LO] >> b) & 1;
+            if (p || n) { // a zero digit: no leaf at all
+                acc_T v = hlsb_code(x[leaf % N_IN]);
+                v = v << (leaf / N_IN); // digit plane e = leaf / N_IN: a shift is wiring
+                if (p)
+                    s += v;
+                else
+                    s -= v;
+            }
+        }
+        return s;
     }
 };
 
-// Fixed-point accumulator reinterpreted in units of its LSB (a wire, no logic).
-template <int W, int I, ap_q_mode Q, ap_o_mode O, int N> inline ap_int<W> hlsb_as_int(const ap_fixed<W, I, Q, O, N> &x) {
-    ap_int<W> r;
-    r.range(W - 1, 0) = x.range(W - 1, 0);
-    return r;
-}
+// An accumulator as a signed integer (the popcount gains a sign bit).
 template <int W> inline ap_int<W> hlsb_as_int(const ap_int<W> &x) { return x; }
 template <int W> inline ap_int<W + 1> hlsb_as_int(const ap_uint<W> &x) { return x; }
 
-// An output code written as the raw bits of the result type (a bit, ap_int<2> levels, or fixed-point codes).
-template <class res_T> inline res_T hlsb_from_code(int code) {
+// An output code written as the raw bits of the result type (a bit, ap_int<2> levels, fixed-point codes and
+// affine values): wiring.
+template <class res_T, class code_T> inline res_T hlsb_from_code(const code_T &code) {
     #pragma HLS INLINE
-    ap_int<32> c = code;
     res_T r;
-    r.range(res_T::width - 1, 0) = c.range(res_T::width - 1, 0);
+    r.range(res_T::width - 1, 0) = code.range(res_T::width - 1, 0);
     return r;
 }
 
@@ -105,13 +142,17 @@ template <class data_T, class CONFIG_T>
 inline typename CONFIG_T::accum_t hlsb_accumulate(const data_T data[CONFIG_T::n_in], const typename CONFIG_T::word_t *pos,
                                                    const typename CONFIG_T::word_t *neg, const ap_uint<1> *) {
     #pragma HLS INLINE
-    return hlsb_popcount<0, CONFIG_T::n_in>::sum(data, pos);
+    typename CONFIG_T::accum_t p = hlsb_popcount<0, CONFIG_T::n_words, CONFIG_T::n_in>::sum(data, pos);
+    return p;
 }
 template <class data_T, class CONFIG_T>
 inline typename CONFIG_T::accum_t hlsb_accumulate(const data_T data[CONFIG_T::n_in], const typename CONFIG_T::word_t *pos,
                                                    const typename CONFIG_T::word_t *neg, const void *) {
     #pragma HLS INLINE
-    return hlsb_addsub<0, CONFIG_T::n_leaves, CONFIG_T::n_in>::template sum<typename CONFIG_T::accum_t>(data, pos, neg);
+    typedef typename hlsb_node<typename CONFIG_T::accum_t>::type node_t;
+    typename CONFIG_T::accum_t acc =
+        hlsb_addsub<0, CONFIG_T::n_words, CONFIG_T::n_leaves, CONFIG_T::n_in>::template sum<node_t>(data, pos, neg);
+    return acc;
 }
 
 // The signed integer score acc_j (input LSB units) whichever path computed it.
@@ -151,22 +192,26 @@ Neurons:
     Thresholds:
         for (unsigned k = 0; k < CONFIG_T::n_thr; k++) {
             #pragma HLS UNROLL
-            typename CONFIG_T::threshold_t t = thresholds[j * CONFIG_T::n_thr + k];
+            typename CONFIG_T::compare_t t = thresholds[j * CONFIG_T::n_thr + k]; // clipped into compare_t: exact
             bool hit = flip[j] ? (a <= t) : (a >= t);
             count += hit;
         }
-        int code = CONFIG_T::level_step == 2 ? int(count) << 1 : int(count); // the step is 1 or 2: wiring
-        res[j] = hlsb_from_code<res_T>(CONFIG_T::level_base + code);
+        ap_int<hlsb_ubits(CONFIG_T::n_thr) + 2> steps = count;
+        if (CONFIG_T::level_step == 2)
+            steps = steps << 1; // the step is 1 or 2: wiring
+        ap_int<32> code = CONFIG_T::level_base + steps;
+        res[j] = hlsb_from_code<res_T>(code);
     }
 }
 
-// Exact fixed-point affine output: y = scale_j * acc_j + offset_j (final BatchNorm and bias folded).
+// Exact fixed-point affine output: y = (S_j * acc_j + O_j) 2^-frac (final BatchNorm and bias folded), computed on
+// integers and written as the raw bits of the output type (whose fractional bits are frac).
 template <class data_T, class res_T, typename CONFIG_T>
 void integer_dense_affine(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
                           const typename CONFIG_T::word_t wpos[CONFIG_T::n_out * CONFIG_T::n_words],
                           const typename CONFIG_T::word_t wneg[CONFIG_T::n_out * CONFIG_T::n_words],
-                          const typename CONFIG_T::scale_t scale[CONFIG_T::n_out],
-                          const typename CONFIG_T::offset_t offset[CONFIG_T::n_out]) {
+                          const typename CONFIG_T::scale_store_t scale[CONFIG_T::n_out],
+                          const typename CONFIG_T::offset_store_t offset[CONFIG_T::n_out]) {
     #pragma HLS INLINE
     #pragma HLS ARRAY_PARTITION variable = wpos complete
     #pragma HLS ARRAY_PARTITION variable = wneg complete
@@ -177,9 +222,12 @@ Neurons:
         #pragma HLS UNROLL
         typename CONFIG_T::score_t s =
             hlsb_score<data_T, CONFIG_T>(data, &wpos[j * CONFIG_T::n_words], &wneg[j * CONFIG_T::n_words]);
-        typename CONFIG_T::product_t p = scale[j] * s; // constant multiplier, bound to LUTs
+        typename CONFIG_T::scale_t scale_j = scale[j];
+        typename CONFIG_T::product_t p = scale_j * s; // constant multiplier, bound to LUTs
         HLSB_FABRIC_MUL(p)
-        res[j] = p + offset[j];
+        typename CONFIG_T::offset_t offset_j = offset[j];
+        typename CONFIG_T::output_code_t y = p + offset_j;
+        res[j] = hlsb_from_code<res_T>(y);
     }
 }
 

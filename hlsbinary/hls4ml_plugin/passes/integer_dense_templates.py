@@ -22,9 +22,12 @@ config_template = """struct config{index} {{
     typedef {word_t} word_t;
     typedef {threshold_t} threshold_t;
     typedef {flip_t} flip_t;
+    typedef {scale_store_t} scale_store_t;
+    typedef {offset_store_t} offset_store_t;
     typedef {scale_t} scale_t;
     typedef {offset_t} offset_t;
     typedef {product_t} product_t;
+    typedef {output_code_t} output_code_t;
 }};\n"""
 
 include_list = ['nnet_utils/nnet_integer_dense.h']
@@ -61,11 +64,14 @@ class IntegerDenseConfigTemplate(LayerConfigTemplate):
         params['threshold_t'] = node.get_weights('thresholds').type.name if 'thresholds' in node.weights else unused
         params['flip_t'] = node.get_weights('flip').type.name if 'flip' in node.weights else unused
         if isinstance(ir.output, AffineStage):
-            params['scale_t'] = node.get_weights('scale').type.name
-            params['offset_t'] = node.get_weights('offset').type.name
-            params['product_t'] = affine_types(ir)[2].hls()
+            scale_t, offset_t, product_t = affine_types(ir)
+            params['scale_t'], params['offset_t'], params['product_t'] = scale_t.hls(), offset_t.hls(), product_t.hls()
+            params['output_code_t'] = f'ap_int<{ir.output.out_type.width}>'
+            params['scale_store_t'] = node.get_weights('scale').type.name
+            params['offset_store_t'] = node.get_weights('offset').type.name
         else:
-            params['scale_t'] = params['offset_t'] = params['product_t'] = unused
+            for key in ('scale_t', 'offset_t', 'product_t', 'output_code_t', 'scale_store_t', 'offset_store_t'):
+                params[key] = unused
         return self.template.format(**params)
 
 
