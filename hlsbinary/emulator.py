@@ -24,13 +24,14 @@ import numpy as np
 
 from hlsbinary.errors import InputError
 from hlsbinary.fold import accumulator_range, apply_affine, multithreshold, quantize_input
-from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, Pool, ThresholdStage
 from hlsbinary.kernel import emulator_thresholds, output_type
 
 DEFAULT_BATCH = 8192
 ENGINES = ('auto', 'compiled', 'numpy')
 KERNEL_BOUND = 1 << 30  # int32 accumulators (and thresholds one beyond them) never wrap below this
 KERNEL_MAX_WIDTH = 4096  # the kernel's bit planes hold 64 words of 64 bits (csrc/emulate.c: HLSB_MAX_WORDS)
+WINDOWED = 'convolutions and pooling run on the NumPy engine (im2col and BLAS)'
 
 
 def accumulator_bound(layer: IntegerLayer) -> int:
@@ -57,7 +58,8 @@ def finish(acc: np.ndarray, layer: IntegerLayer) -> np.ndarray:
 
 
 def present(out: np.ndarray, layer: IntegerLayer) -> np.ndarray:
-    """An output as the user sees it: binary/ternary levels as int8, multi-level codes as their values."""
+    """An output as the user sees it: binary/ternary levels as int8, multi-level codes as their values (for a pool,
+    ``layer`` is the layer whose levels it pools)."""
     stage = layer.output
     if isinstance(stage, ThresholdStage):
         if stage.out_type is None:
@@ -70,13 +72,44 @@ def layer_outputs(
     x_int: np.ndarray, layer: IntegerLayer, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(acc, out)`` of one layer for integer inputs (LSB units; +-1/0 for binary/ternary), with NumPy/BLAS;
-    ``out`` is in the next layer's input units (see :func:`finish`).
+    ``out`` is in the next layer's input units (see :func:`finish`).  A convolution sums each window (im2col; the
+    padding adds 0) and thresholds every position with its filter's thresholds.
 
     ``weights`` is :func:`exact_weights` of the layer, computed once by callers that stream batches.
     """
     w = exact_weights(layer) if weights is None else weights
-    acc = (x_int.astype(w.dtype, copy=False) @ w).astype(np.int64)
-    return acc, finish(acc, layer)
+    if layer.window is None:
+        acc = (x_int.astype(w.dtype, copy=False) @ w).astype(np.int64)
+        return acc, finish(acc, layer)
+    n = len(x_int)
+    index = _window_index(layer.window)
+    padded = np.concatenate([x_int.astype(w.dtype, copy=False), np.zeros((n, 1), w.dtype)], axis=1)  # index -1: 0
+    acc = (padded[:, index].reshape(-1, layer.n_in) @ w).astype(np.int64).reshape(n, -1, layer.n_out)
+    return acc.reshape(n, -1), finish(acc, layer).reshape(n, -1)
+
+
+_INDEX_CACHE: dict = {}
+
+
+def _window_index(window) -> np.ndarray:
+    """``window.input_index()``, computed once per window."""
+    key = (window.in_shape, window.kernel, window.strides, window.pads)
+    if key not in _INDEX_CACHE:
+        _INDEX_CACHE[key] = window.input_index()
+    return _INDEX_CACHE[key]
+
+
+def pool_outputs(x: np.ndarray, pool: Pool) -> np.ndarray:
+    """Max (or, on ``take_min`` channels, min) of level codes over each pooling window; padding ignored."""
+    window = pool.window
+    c = window.channels
+    index = _window_index(window).reshape(window.n_positions, -1, c)  # (positions, window elements, channels)
+    values = x[:, np.maximum(index, 0)]  # (events, positions, elements, channels)
+    real = (index >= 0)[None]
+    big = np.iinfo(np.int64).max
+    highest = np.where(real, values, -big).max(axis=2)
+    lowest = np.where(real, values, big).min(axis=2)
+    return np.where(pool.take_min[None, None, :], lowest, highest).reshape(len(x), -1)
 
 
 def _pack_rows(mask: np.ndarray) -> np.ndarray:
@@ -145,6 +178,8 @@ def kernel_refusal(network: Network) -> str | None:
     """Why the compiled kernel cannot run ``network`` exactly, or None if it can."""
     if network.input_type.width > 32:
         return f'input type {network.input_type.hls()} is wider than 32 bits'
+    if any(isinstance(op, Pool) or op.window is not None for op in network.layers):
+        return WINDOWED
     for layer in network.layers:
         if max(layer.n_in, layer.n_out) > KERNEL_MAX_WIDTH:
             return f'layer {layer.name!r} is wider than {KERNEL_MAX_WIDTH}'
@@ -275,20 +310,36 @@ def choose_engine(network: Network, engine: str = 'auto') -> str:
             reason = str(err)
     if engine == 'compiled':
         raise ValueError(f'engine=compiled is unavailable for network {network.name!r}: {reason}')
-    warnings.warn(f'hlsbinary.emulate: using the slower NumPy engine ({reason})', stacklevel=3)
+    if reason != WINDOWED:
+        warnings.warn(f'hlsbinary.emulate: using the slower NumPy engine ({reason})', stacklevel=3)
     return 'numpy'
 
 
-def _output_buffer(layer: IntegerLayer, n: int, kernel: bool) -> np.ndarray:
+def _window_batch(network: Network, budget: int = 1 << 24) -> int:
+    """Events per batch keeping a convolution's im2col (events x positions x window elements) near ``budget``."""
+    widest = max(
+        (op.window.n_positions * (op.n_in if isinstance(op, IntegerLayer) else op.window.window_size))
+        for op in network.layers
+        if op.window is not None
+    ) if any(op.window is not None for op in network.layers) else 1
+    return max(16, budget // widest)
+
+
+def _output_buffer(layer, n: int, kernel: bool) -> np.ndarray:
     """Levels as int8, multi-level codes as int32 (kernel; values after the run) or their values (NumPy), affine
-    values as float64, scores as int32 (kernel) or int64 (NumPy)."""
+    values as float64, scores as int32 (kernel) or int64 (NumPy).  A pool's buffer is that of its levels' layer."""
+    size = layer.out_size
+    if isinstance(layer, Pool):
+        if layer.input_encoding is not Encoding.FIXED:
+            return np.empty((n, size), dtype=np.int8)
+        return np.empty((n, size), dtype=np.float64)
     if isinstance(layer.output, ThresholdStage):
         if layer.output.out_type is not None:
-            return np.empty((n, layer.n_out), dtype=np.int32 if kernel else np.float64)
-        return np.empty((n, layer.n_out), dtype=np.int8)
+            return np.empty((n, size), dtype=np.int32 if kernel else np.float64)
+        return np.empty((n, size), dtype=np.int8)
     if isinstance(layer.output, AffineStage):
-        return np.empty((n, layer.n_out), dtype=np.float64)
-    return np.empty((n, layer.n_out), dtype=np.int32 if kernel else np.int64)
+        return np.empty((n, size), dtype=np.float64)
+    return np.empty((n, size), dtype=np.int32 if kernel else np.int64)
 
 
 def emulate_network(
@@ -304,15 +355,14 @@ def emulate_network(
         raise InputError(f'inputs must be an array of numbers of shape (events, features), got {X.dtype} of shape {X.shape}')
     X = X.reshape(X.shape[0], -1)
     n = X.shape[0]
-    if X.shape[1] != network.layers[0].n_in:
-        raise InputError(
-            f'inputs have {X.shape[1]} features per event; network {network.name!r} takes {network.layers[0].n_in}'
-        )
+    if X.shape[1] != network.in_size:
+        raise InputError(f'inputs have {X.shape[1]} features per event; network {network.name!r} takes {network.in_size}')
     kernel = choose_engine(network, engine) == 'compiled'
     layers = network.layers
     buffers = [_output_buffer(layer, n, kernel) if trace or layer is layers[-1] else None for layer in layers]
     compiled = CompiledNetwork.build(network) if kernel else None
-    weights = None if kernel else [exact_weights(layer) for layer in layers]  # once, not per batch
+    weights = None if kernel else [exact_weights(op) if isinstance(op, IntegerLayer) else None for op in layers]
+    batch_size = min(batch_size, _window_batch(network))
     for start in range(0, n, batch_size):
         chunk = X[start : start + batch_size]
         if kernel:
@@ -325,10 +375,15 @@ def emulate_network(
                 f'{network.input_type.hls()} cannot represent it meaningfully. Clean or clip the inputs.'
             )
         x = quantize_input(chunk, network.input_type)
+        levels_of = None
         for w, buf, layer in zip(weights, buffers, layers, strict=True):
-            _, x = layer_outputs(x, layer, w)
+            if isinstance(layer, Pool):
+                x = pool_outputs(x, layer)
+            else:
+                _, x = layer_outputs(x, layer, w)
+                levels_of = layer
             if buf is not None:
-                buf[start : start + len(chunk)] = present(x, layer)
+                buf[start : start + len(chunk)] = present(x, levels_of)
     # scores and codes travel as int32 in the kernel; every output is returned in one type whichever engine ran
     results = [_returned(buf, layer) for buf, layer in zip(buffers, layers, strict=True)]
     if trace:
@@ -336,10 +391,10 @@ def emulate_network(
     return results[-1]
 
 
-def _returned(buf: np.ndarray | None, layer: IntegerLayer) -> np.ndarray | None:
+def _returned(buf: np.ndarray | None, layer) -> np.ndarray | None:
     if buf is None or buf.dtype != np.int32:
         return buf
-    if isinstance(layer.output, ThresholdStage):
+    if isinstance(layer, IntegerLayer) and isinstance(layer.output, ThresholdStage):
         return present(buf, layer)  # codes of a multi-level layer
     return buf.astype(np.int64)
 

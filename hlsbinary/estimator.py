@@ -39,12 +39,13 @@ LUT and FF formulas have no free constant.  Validation against the published fig
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, ThresholdStage
+from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, Pool, ThresholdStage
 from hlsbinary.kernel import csd_digits, digit_planes, output_type, plan
 from hlsbinary.parts import DEFAULT_PART, PARTS, Part, find_part
 
@@ -222,8 +223,58 @@ def leaf_digits(layer: IntegerLayer) -> np.ndarray:
     return (pos.astype(np.int8) - neg.astype(np.int8)).reshape(-1, layer.n_out)
 
 
-def layer_logic(layer: IntegerLayer, is_model_output: bool, share: bool = True) -> tuple[str, dict[str, int], list[Step]]:
-    """``(kind, LUTs by component, steps)`` of one layer of the generated kernel."""
+def layer_logic(layer, is_model_output: bool, share: bool = True) -> tuple[str, dict[str, int], list[Step]]:
+    """``(kind, LUTs by component, steps)`` of one layer of the generated kernel (a pool, a convolution, a Dense).
+
+    A convolution is its neuron logic at every position: positions whose windows reach into the padding have fewer
+    leaves (grouped by which inputs are real, each group counted once and multiplied); the steps are those of a full
+    window (the deepest), every position in parallel, so the values alive are those of one position times the
+    number of positions.
+    """
+    if isinstance(layer, Pool):
+        return pool_logic(layer)
+    if layer.window is None:
+        return neuron_logic(layer, layer.weights, is_model_output, share)
+    real = layer.window.input_index() >= 0
+    patterns, counts = np.unique(real, axis=0, return_counts=True)
+    luts: dict[str, int] = {}
+    kind = steps = None
+    for pattern, count in zip(patterns, counts, strict=True):
+        kind_p, luts_p, steps_p = neuron_logic(layer, layer.weights * pattern[:, None], is_model_output, share)
+        for key, value in luts_p.items():
+            luts[key] = luts.get(key, 0) + int(count) * value
+        if pattern.all() or steps is None:
+            kind, steps = kind_p, steps_p
+    n_pos = layer.window.n_positions
+    kind = f'conv {"x".join(map(str, layer.window.kernel))} ' + kind
+    return kind, luts, [Step(step.delay_ns, step.live_bits * n_pos) for step in steps]
+
+
+def pool_logic(pool: Pool) -> tuple[str, dict[str, int], list[Step]]:
+    """A max (or min) over each window of levels, per channel: on single bits an OR (AND) of ``k`` bits, which LUT6s
+    take five new inputs at a time (``ceil((k - 1) / 5)`` LUTs, one LUT level per factor 6); on ``w``-bit codes a tree
+    of ``k - 1`` compare-and-select units, each a ``w``-bit comparison (``ceil(w / 2)`` LUTs) and a ``w``-bit
+    multiplexer (``w`` LUTs), ``ceil(log2 k)`` levels deep."""
+    width = 1 if pool.input_encoding is Encoding.BITS else (2 if pool.input_type is None else pool.input_type.width)
+    real = (pool.window.input_index().reshape(pool.window.n_positions, -1, pool.window.channels)[:, :, 0] >= 0).sum(1)
+    c = pool.window.channels
+    if width == 1:
+        luts = int(sum(-(-(k - 1) // 5) for k in real)) * c
+        depth = math.ceil(math.log(max(int(real.max()), 2), 6))
+        steps = [Step(CMP_DELAY_NS, pool.out_size)] * depth
+    else:
+        luts = int(sum(k - 1 for k in real)) * c * (compare_luts(width) + width)
+        depth = math.ceil(math.log2(max(int(real.max()), 2)))
+        steps = [Step(compare_delay(width), pool.out_size * width)] * depth
+    return f'max-pool {"x".join(map(str, pool.window.kernel))}', {'pool': luts}, steps
+
+
+def neuron_logic(
+    layer: IntegerLayer, weights: np.ndarray, is_model_output: bool, share: bool = True
+) -> tuple[str, dict[str, int], list[Step]]:
+    """``(kind, LUTs by component, steps)`` of the neurons of one position (a Dense layer's only one), whose
+    ``weights`` are the layer's with the leaves of padding zeroed."""
+    layer = dataclasses.replace(layer, weights=weights)
     kp = plan(layer)
     n_out = layer.n_out
     luts: dict[str, int] = {}
@@ -282,7 +333,7 @@ def estimate_network(
     budget = clock_period * (1.0 - clock_uncertainty)
     layers, used, live_before = [], 0.0, 0  # operations chain across layers, so do the values a cut must register
     for layer in network.layers:
-        is_output = layer is network.layers[-1]
+        is_output = layer is network.layers[-1] or (layer is network.layers[-2] and isinstance(network.layers[-1], Pool))
         kind, luts, steps = layer_logic(layer, is_output, share_subtrees)
         est = LayerEstimate(layer.name, kind, int(sum(luts.values())), LUT_detail=luts)
         for step in steps:

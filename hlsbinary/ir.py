@@ -134,6 +134,76 @@ class AffineStage:
     out_type: FixedType
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where a layer applies: every window of a channels-last input (a convolution, or a pooling window).
+
+    ``in_shape`` is the input's spatial dimensions then its channels (``(H, W, C)`` or ``(L, C)``); ``kernel``,
+    ``strides`` and ``pads`` (zeros ``(before, after)`` each spatial dimension) follow Keras (``'same'`` padding puts
+    the odd one after).  Window elements are ordered like a Keras kernel ``(kh, kw, C)``, positions and outputs
+    channels-last ``(oy, ox, filter)``, so that Flatten moves no value.
+    """
+
+    in_shape: tuple[int, ...]
+    kernel: tuple[int, ...]
+    strides: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...]
+
+    @property
+    def channels(self) -> int:
+        return int(self.in_shape[-1])
+
+    @property
+    def out_spatial(self) -> tuple[int, ...]:
+        return tuple(
+            (n + b + a - k) // s + 1
+            for n, k, s, (b, a) in zip(self.in_shape[:-1], self.kernel, self.strides, self.pads, strict=True)
+        )
+
+    @property
+    def n_positions(self) -> int:
+        return int(np.prod(self.out_spatial))
+
+    @property
+    def window_size(self) -> int:
+        return int(np.prod(self.kernel)) * self.channels
+
+    @property
+    def in_size(self) -> int:
+        return int(np.prod(self.in_shape))
+
+    def input_index(self) -> np.ndarray:
+        """``(n_positions, window_size)``: the flat input index of each window element, -1 in the padding."""
+        dims = len(self.kernel)
+        grids = np.meshgrid(*[np.arange(n) for n in self.out_spatial], indexing='ij')
+        offsets = np.meshgrid(*[np.arange(k) for k in self.kernel], indexing='ij')
+        coords, valid = [], np.ones((self.n_positions, int(np.prod(self.kernel))), dtype=bool)
+        for d in range(dims):
+            pos = grids[d].reshape(-1, 1) * self.strides[d] - self.pads[d][0] + offsets[d].reshape(1, -1)
+            valid &= (pos >= 0) & (pos < self.in_shape[d])
+            coords.append(pos)
+        flat = np.zeros_like(coords[0])
+        for d in range(dims):
+            flat = flat * self.in_shape[d] + coords[d]
+        c = self.channels
+        index = flat[:, :, None] * c + np.arange(c)[None, None, :]
+        index = np.where(valid[:, :, None], index, -1)
+        return index.reshape(self.n_positions, -1)
+
+    @classmethod
+    def of_keras(cls, in_shape, kernel, strides, padding: str) -> Window:
+        """The window of a Keras layer (``padding`` 'valid' or 'same', TensorFlow's convention)."""
+        pads = []
+        for n, k, s in zip(in_shape[:-1], kernel, strides, strict=True):
+            if padding == 'same':
+                out = -(-n // s)
+                total = max((out - 1) * s + k - n, 0)
+                pads.append((total // 2, total - total // 2))
+            else:
+                pads.append((0, 0))
+        return cls(tuple(int(v) for v in in_shape), tuple(int(v) for v in kernel), tuple(int(v) for v in strides), tuple(pads))
+
+
 @dataclass(frozen=True, eq=False)
 class IntegerLayer:
     """One fully connected integer layer: ``acc = x @ weights`` then an output stage.
@@ -152,14 +222,31 @@ class IntegerLayer:
     output: ThresholdStage | AffineStage | None
     keras_layers: tuple[str, ...] = field(default=())
     weight_scale: np.ndarray | None = None
+    window: Window | None = None  # a convolution: the weights apply to every window of the input
 
     @property
     def n_in(self) -> int:
+        """Inputs of one neuron (a window's elements for a convolution)."""
         return int(self.weights.shape[0])
 
     @property
     def n_out(self) -> int:
+        """Outputs per position (the filters of a convolution)."""
         return int(self.weights.shape[1])
+
+    @property
+    def in_size(self) -> int:
+        """Elements of the input tensor."""
+        return self.window.in_size if self.window is not None else self.n_in
+
+    @property
+    def out_size(self) -> int:
+        """Elements of the output tensor (channels-last)."""
+        return self.n_out * (self.window.n_positions if self.window is not None else 1)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return (*self.window.out_spatial, self.n_out) if self.window is not None else (self.n_out,)
 
     @property
     def weight_kind(self) -> str:
@@ -206,13 +293,57 @@ class IntegerLayer:
         return None
 
 
-BinaryDense = IntegerLayer  # the name of the binary/ternary-only layer this generalises
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """Max-pooling of the level codes of the layer before it, per channel (on bits: an OR).
+
+    ``take_min`` channels take the minimum instead: a max-pool of the *accumulator* before a decreasing threshold
+    (negative BatchNorm scale) equals the minimum of the thresholded levels.  A window reaching into ``'same'``
+    padding pools over its real inputs only.  Encoding and type pass through unchanged.
+    """
+
+    name: str
+    window: Window
+    take_min: np.ndarray
+    input_encoding: Encoding
+    input_type: FixedType | None
+    keras_layers: tuple[str, ...] = field(default=())
+
+    @property
+    def in_size(self) -> int:
+        return self.window.in_size
+
+    @property
+    def out_size(self) -> int:
+        return self.window.n_positions * self.window.channels
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return (*self.window.out_spatial, self.window.channels)
+
+    @property
+    def output_encoding(self) -> Encoding:
+        return self.input_encoding
+
+    @property
+    def output_type(self) -> FixedType | None:
+        return self.input_type
 
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """A chain of :class:`IntegerLayer` s, the input precision and the Keras model's name."""
+    """A chain of :class:`IntegerLayer` s and :class:`Pool` s, the input precision and the Keras model's name.
 
-    layers: tuple[IntegerLayer, ...]
+    Tensors are flat in channels-last order, so Flatten and Reshape between them move no value."""
+
+    layers: tuple[IntegerLayer | Pool, ...]
     input_type: FixedType
     name: str = 'network'
+
+    @property
+    def in_size(self) -> int:
+        return self.layers[0].in_size
+
+    @property
+    def integer_layers(self) -> tuple[IntegerLayer, ...]:
+        return tuple(layer for layer in self.layers if isinstance(layer, IntegerLayer))

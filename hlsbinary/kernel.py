@@ -118,7 +118,8 @@ def plan(layer: IntegerLayer) -> KernelPlan:
     if layer.input_encoding is Encoding.BITS and layer.weight_kind == 'binary':
         n_leaves = layer.n_in
         accum = FixedType(unsigned_width(layer.n_in), unsigned_width(layer.n_in), False)
-        compare_w = signed_width(-1, layer.n_in + 1)
+        # agreements p in [0, n] against ceil((T + n_real) / 2), which a window into padding can take below 0
+        compare_w = signed_width(-layer.n_in - 1, layer.n_in + 1)
         n_planes = 1
         path = 'xnor'
     else:
@@ -161,18 +162,20 @@ def clipped_thresholds(layer: IntegerLayer) -> np.ndarray:
 
 
 def hls_thresholds(layer: IntegerLayer) -> np.ndarray:
-    """Thresholds in the domain the HLS kernel compares, with the stage's own direction (``>=``, ``<=`` if flipped):
-    the popcount ``p = (acc + n) / 2`` for XNOR layers, ``acc`` otherwise.
+    """Thresholds as the HLS kernel stores them: in the accumulator domain, clipped (:func:`clipped_thresholds`).
 
-    ``acc >= T  <=>  p >= ceil((T + n) / 2)`` and ``acc <= T  <=>  p <= floor((T + n) / 2)``; clipping to
-    ``[-1, n + 1]`` keeps the outcome for every ``p`` in ``[0, n]``."""
-    stage = layer.output
-    assert isinstance(stage, ThresholdStage)
-    if not plan(layer).popcount:
-        return clipped_thresholds(layer)
-    t = stage.thresholds + layer.n_in
-    p = np.where(stage.decreasing[:, None], t // 2, -((-t) // 2))
-    return np.clip(p, -1, layer.n_in + 1)
+    The XNOR path compares its agreements ``p`` instead, converting each threshold where it is used (a constant
+    once unrolled) with the number ``n`` of real inputs of the window (all of them for a Dense layer):
+    ``acc >= T  <=>  p >= ceil((T + n) / 2)`` and ``acc <= T  <=>  p <= floor((T + n) / 2)``
+    (:func:`popcount_threshold`)."""
+    assert isinstance(layer.output, ThresholdStage)
+    return clipped_thresholds(layer)
+
+
+def popcount_threshold(t_acc: np.ndarray, n_real, decreasing: np.ndarray) -> np.ndarray:
+    """The agreement-domain threshold of an accumulator-domain one (what the HLS kernel computes inline)."""
+    t = np.asarray(t_acc) + n_real
+    return np.where(decreasing, t // 2, -((-t) // 2))
 
 
 def emulator_thresholds(layer: IntegerLayer, disagreements: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import pytest
 
 from hlsbinary.fold import find_thresholds, multithreshold
 from hlsbinary.ir import Encoding, IntegerLayer
-from hlsbinary.kernel import csd, digit_planes, emulator_thresholds, hls_thresholds, pack_rows, plan
+from hlsbinary.kernel import csd, digit_planes, emulator_thresholds, hls_thresholds, pack_rows, plan, popcount_threshold
 
 
 def test_csd_is_exact_minimal_and_non_adjacent():
@@ -64,9 +64,14 @@ def test_popcount_and_disagreement_domains_match_the_accumulator(n):
     p = np.arange(n + 1)[:, None].repeat(40, axis=1)  # agreements
     acc = 2 * p - n
     want = multithreshold(acc, stage)
-    tp = hls_thresholds(layer)[:, 0]
+    tp = popcount_threshold(hls_thresholds(layer)[:, 0], n, stage.decreasing)
     hw = np.where(stage.decreasing[None, :], p <= tp, p >= tp)
     np.testing.assert_array_equal(np.where(hw, 1, -1), want)
+    for real in range(n):  # a window reaching into padding: fewer real inputs, the same accumulator thresholds
+        p_real = np.arange(real + 1)[:, None].repeat(40, axis=1)
+        tp = popcount_threshold(hls_thresholds(layer)[:, 0], real, stage.decreasing)
+        hw = np.where(stage.decreasing[None, :], p_real <= tp, p_real >= tp)
+        np.testing.assert_array_equal(np.where(hw, 1, -1), multithreshold(2 * p_real - real, stage))
     thr, flip = emulator_thresholds(layer, disagreements=True)
     d = n - p
     np.testing.assert_array_equal(np.where((d >= thr[:, 0]) ^ flip, 1, -1), want)

@@ -60,10 +60,21 @@ def _bodies(source, name):
 
 
 def test_integer_kernels_have_no_multiplication_and_bind_adders_to_fabric():
-    """The datapath of every path (popcount tree, add/sub tree with its digit shifts, thresholds, scores) has no
-    multiplication: array indices and pointer arithmetic are constants once unrolled and are stripped first."""
+    """The datapath of every path (popcount tree, add/sub tree with its digit shifts, thresholds, scores) and of
+    convolutions (the window's input positions, the count of real inputs) and pools has no multiplication: array
+    indices, pointer arithmetic and window positions are constants once unrolled; index expressions are stripped
+    first.  (``hlsb_window_inputs`` computes input addresses from loop counters only, never from data: constants.)"""
+    window = _bodies(HEADER.read_text(), 'struct hlsb_window_inputs')[0]
+    assert 'data' not in window and 'x[' not in window  # addresses from (position, element) alone
     source = HEADER.read_text()
-    datapath = ['struct hlsb_popcount', 'struct hlsb_addsub', 'void integer_dense_threshold', 'void integer_dense_scores']
+    datapath = [
+        'struct hlsb_popcount',
+        'struct hlsb_addsub',
+        'inline int hlsb_real_inputs',
+        'void hlsb_threshold_layer',
+        'void hlsb_scores_layer',
+        'void integer_pool',
+    ]
     for name in datapath:
         bodies = _bodies(source, name)
         assert len(bodies) >= (2 if name.startswith('struct') else 1), name  # the recursion and its leaf

@@ -40,9 +40,11 @@ def hostile_batchnorm(bn, pre, steps, rng, zero_gamma=2):
 
 
 def _next_activation(model, layer):
-    from hlsbinary.frontend.qkeras import ACTIVATION_LAYERS, activation_of, consumers
+    from hlsbinary.frontend.qkeras import ACTIVATION_LAYERS, POOLS, activation_of, consumers
 
     nxt = consumers(model, layer)
+    while len(nxt) == 1 and type(nxt[0]).__name__ in POOLS:  # a pool between the BatchNorm and the activation
+        nxt = consumers(model, nxt[0])
     if len(nxt) == 1 and type(nxt[0]).__name__ in ACTIVATION_LAYERS:
         return activation_of(nxt[0])
     return None
@@ -55,7 +57,7 @@ def randomize(model, rng, X, weight_scale=1.0):
     from tensorflow.keras.models import Model
 
     for layer in model.layers:
-        if type(layer).__name__ == 'QDense':
+        if type(layer).__name__ in ('QDense', 'QConv1D', 'QConv2D'):
             weights = [rng.normal(0, weight_scale, layer.kernel.shape).astype(np.float32)]
             if layer.use_bias:
                 weights.append((np.round(rng.normal(0, 2, layer.bias.shape)) / 4).astype(np.float32))
@@ -63,7 +65,8 @@ def randomize(model, rng, X, weight_scale=1.0):
     for layer in model.layers:
         if isinstance(layer, BatchNormalization):
             pre = Model(model.inputs, layer.input).predict(X, verbose=0, batch_size=4096)
-            hostile_batchnorm(layer, pre.reshape(len(X), -1), step_points(_next_activation(model, layer)), rng)
+            pre = pre.reshape(-1, pre.shape[-1])  # per channel: every event and position
+            hostile_batchnorm(layer, pre, step_points(_next_activation(model, layer)), rng)
 
 
 def representable_inputs(rng, n, shape, width=16, integer=6, signed=True, scale=2.0):
@@ -90,8 +93,9 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     import hls4ml
 
     import hlsbinary
-    from hlsbinary.hls4ml_plugin.layer import IntegerDense
-    from hlsbinary.ir import AffineStage, Encoding
+    from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
+    from hlsbinary.hls4ml_plugin.types import from_hls4ml
+    from hlsbinary.ir import AffineStage, FixedType, ThresholdStage
 
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
     for name in config['LayerName']:
@@ -104,7 +108,9 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
         model, hls_config=config, backend=backend, output_dir=str(outdir / 'prj'), io_type='io_parallel'
     )
     y_hls, trace = hls_model.trace(np.ascontiguousarray(X))  # compiles the C simulation (with tracing) once
-    nodes = [n for n in hls_model.graph.values() if isinstance(n, IntegerDense)]
+    n_events = len(X)
+    y_hls = y_hls.reshape(n_events, -1)
+    nodes = [n for n in hls_model.graph.values() if isinstance(n, IntegerDense | IntegerPool)]
     assert nodes, 'no layer was converted by the plugin'
     network = hlsbinary.read_network(
         model,
@@ -117,15 +123,20 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     y_np, np_trace = hlsbinary.emulate(network, X, trace=True, engine='numpy')
     y_from_hls = hlsbinary.emulate(hls_model, X)  # the IR read back from the converted hls4ml model
     keras = keras_outputs(model, [n.get_attr('ir').keras_layers[-1] for n in nodes], X)
-    for node, k in zip(nodes, keras, strict=True):
+    for index, (node, k) in enumerate(zip(nodes, keras, strict=True)):
         ir = node.get_attr('ir')
-        h = trace[node.name].reshape(k.shape)
-        is_output = node.get_attr('levels_as_values')
-        if ir.output_encoding is Encoding.BITS and not is_output:
+        k = k.reshape(n_events, -1)
+        h = trace[node.name].reshape(n_events, -1)
+        if from_hls4ml(node.get_output_variable().type.precision) == FixedType(1, 1, False):
             h = 2 * h - 1  # hidden binary activations travel as bits
         np.testing.assert_array_equal(emu_trace[node.name], h, err_msg=f'emulator != C simulation at {node.name}')
         np.testing.assert_array_equal(np_trace[node.name], h, err_msg=f'NumPy emulator != C simulation at {node.name}')
-        if isinstance(ir.output, AffineStage):
+        following = nodes[index + 1] if index + 1 < len(nodes) else None
+        if isinstance(following, IntegerPool) and following.get_attr('ir').keras_layers[-1] == ir.keras_layers[-1]:
+            continue  # levels before a pool that came before the activation in Keras: no Keras tensor holds them
+        if isinstance(node, IntegerPool) or isinstance(ir.output, ThresholdStage):
+            np.testing.assert_array_equal(h, k, err_msg=f'levels at {node.name}')
+        elif isinstance(ir.output, AffineStage):
             # The design's guarantee: scale and offset rounded to 2**-(frac+1) each, so |y - y_qkeras| is at most
             # 2**-(frac+1) * (|acc| + 1), plus QKeras's own float32 rounding of its output.
             acc = emu_trace_scores[node.name]
@@ -142,8 +153,6 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
             # QKeras's float32 BiasAdd recomputed from the firmware's integer scores must give its output exactly.
             rebuilt = h.astype(np.float32) * (unit * lsb).astype(np.float32) + bias
             np.testing.assert_array_equal(rebuilt, k, err_msg=f'integer scores at {node.name}')
-        else:
-            np.testing.assert_array_equal(h, k, err_msg=f'activation at {node.name}')
     np.testing.assert_array_equal(y_emu.reshape(y_hls.shape), y_hls)
     np.testing.assert_array_equal(y_np, y_emu)
     np.testing.assert_array_equal(y_from_hls, y_emu)

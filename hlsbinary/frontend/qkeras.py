@@ -21,6 +21,7 @@ QDense or as its own layer; a BatchNormalization and/or quantized activation sta
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from hlsbinary.errors import UnsupportedModelError
 from hlsbinary.fold import accumulator_range, find_thresholds, fold_affine, verify_thresholds
-from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, ThresholdStage
+from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, Pool, ThresholdStage, Window
 
 FLOAT32_EXACT = 1 << 24  # integers up to this magnitude are exact in float32
 MAX_LEVELS = 256  # most output levels folded into thresholds (an 8-bit activation)
@@ -45,7 +46,9 @@ SUPPORTED_ACTIVATIONS = (
 )
 BATCHNORMS = ('BatchNormalization', 'QBatchNormalization')
 ACTIVATION_LAYERS = ('QActivation', 'Activation')
-PASS_THROUGH = ('InputLayer', 'Dropout', 'Flatten')
+WEIGHT_LAYERS = ('QDense', 'QConv1D', 'QConv2D')
+POOLS = ('MaxPooling1D', 'MaxPooling2D')
+PASS_THROUGH = ('InputLayer', 'Dropout', 'Flatten', 'Reshape')  # move no value: tensors are flat, channels-last
 
 
 def quantizer_name(q) -> str:
@@ -60,11 +63,12 @@ def kernel_quantizer(layer):
 
 
 def is_integer_dense(layer) -> bool:
-    """True for a QDense whose kernel quantizer gives integer multiples of a scale (binary, ternary, quantized_bits)."""
-    return type(layer).__name__ == 'QDense' and quantizer_name(kernel_quantizer(layer)) in WEIGHT_QUANTIZERS
+    """True for a QDense, QConv1D or QConv2D whose kernel quantizer gives integer multiples of a scale (binary,
+    ternary, quantized_bits)."""
+    return type(layer).__name__ in WEIGHT_LAYERS and quantizer_name(kernel_quantizer(layer)) in WEIGHT_QUANTIZERS
 
 
-is_binary_dense = is_integer_dense  # the name from when only binary/ternary kernels were folded
+is_integer_layer = is_integer_dense
 
 
 def is_linear(activation) -> bool:
@@ -88,10 +92,13 @@ class BlockLayers:
     batchnorm: object | None
     activation_layer: object | None
     activation: object | None  # the callable applying the activation, None for a linear block
+    pool: object | None = None  # a MaxPooling between the weights and the activation
+    pool_before_batchnorm: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
-        layers = [self.dense, self.batchnorm, self.activation_layer]
+        layers = [self.dense, self.pool if self.pool_before_batchnorm else None, self.batchnorm]
+        layers += [None if self.pool_before_batchnorm else self.pool, self.activation_layer]
         return tuple(layer.name for layer in layers if layer is not None)
 
     @property
@@ -115,26 +122,46 @@ def consumers(model, layer) -> list:
 
 
 def block_layers(model, first) -> BlockLayers:
-    """The block starting at ``first`` (a QDense, a BatchNormalization or an activation layer), following the
-    single-consumer chain: ``[QDense] [-> BatchNormalization] [-> activation]``."""
+    """The block starting at ``first`` (a QDense/QConv, a BatchNormalization or an activation layer), following the
+    single-consumer chain ``[QDense|QConv] [-> MaxPooling] [-> BatchNormalization] [-> MaxPooling] [-> activation]``
+    (one MaxPooling at most, and only where an activation follows to pool the levels of)."""
     dense = first if is_integer_dense(first) else None
     if dense is not None and is_quantized_activation(getattr(dense, 'activation', None)):
         return BlockLayers(dense, None, None, dense.activation)
     if dense is not None and not is_linear(getattr(dense, 'activation', None)):
         return BlockLayers(dense, None, None, None)  # a float activation (softmax) stays a layer of its own
-    bn = act_layer = None
+    bn = act_layer = pool = None
+    pool_first = False
     current = first
     if dense is None and type(first).__name__ in BATCHNORMS:
         bn = first
     elif dense is None:
         return BlockLayers(None, None, first, activation_of(first))
     nxt = consumers(model, current)
-    if bn is None and len(nxt) == 1 and type(nxt[0]).__name__ in BATCHNORMS:
-        bn = current = nxt[0]
-        nxt = consumers(model, current)
-    if len(nxt) == 1 and type(nxt[0]).__name__ in ACTIVATION_LAYERS and _joins_block(activation_of(nxt[0])):
+
+    def single(kinds):
+        return nxt[0] if len(nxt) == 1 and type(nxt[0]).__name__ in kinds else None
+
+    if dense is not None and single(POOLS) is not None:
+        pool, pool_first = nxt[0], True
+        nxt = consumers(model, pool)
+    if bn is None and single(BATCHNORMS) is not None:
+        bn = nxt[0]
+        nxt = consumers(model, bn)
+    if pool is None and dense is not None and single(POOLS) is not None:
+        pool = nxt[0]
+        nxt = consumers(model, pool)
+    if single(ACTIVATION_LAYERS) is not None and _joins_block(activation_of(nxt[0])):
         act_layer = nxt[0]
-    return BlockLayers(dense, bn, act_layer, None if act_layer is None else activation_of(act_layer))
+    if pool is not None and act_layer is None:  # nothing to pool the levels of: leave the pool to stand alone
+        return block_layers_without_pool(model, dense)
+    activation = None if act_layer is None else activation_of(act_layer)
+    return BlockLayers(dense, bn, act_layer, activation, pool, pool_first)
+
+
+def block_layers_without_pool(model, dense) -> BlockLayers:
+    """A weight layer followed by a MaxPooling but no activation: the block is the weights alone (linear)."""
+    return BlockLayers(dense, None, None, None)
 
 
 # ---- weights ---------------------------------------------------------------------------------------------------------
@@ -158,6 +185,7 @@ def quantized_kernel(dense) -> tuple[np.ndarray, np.ndarray]:
     q = kernel_quantizer(dense)
     where = f'layer {dense.name!r}, kernel quantizer {q}'
     qw = np.asarray(q(dense.kernel).numpy(), dtype=np.float64)
+    qw = qw.reshape(-1, qw.shape[-1])  # a convolution's (kh, kw, C, F) kernel: one row per window element
     n_out = qw.shape[-1]
     scale = getattr(q, 'scale', None)
     scale = np.ones(n_out) if scale is None else np.broadcast_to(np.asarray(scale, dtype=np.float64).reshape(-1), (n_out,))
@@ -174,7 +202,7 @@ def quantized_kernel(dense) -> tuple[np.ndarray, np.ndarray]:
 
 def _bias(dense) -> np.ndarray:
     if dense is None or not dense.use_bias:
-        n = dense.units if dense is not None else 0
+        n = int(dense.kernel.shape[-1]) if dense is not None else 0
         return np.zeros(n, dtype=np.float32)
     q = getattr(dense, 'bias_quantizer_internal', None)
     b = q(dense.bias) if q is not None else dense.bias
@@ -254,6 +282,39 @@ def _never_zero(stage) -> bool:
 # ---- blocks ----------------------------------------------------------------------------------------------------------
 
 
+def window_of(layer) -> Window | None:
+    """The window a QConv1D/QConv2D applies its weights to (None for a QDense); what is not a plain channels-last
+    convolution is refused by name."""
+    kind = type(layer).__name__
+    shape = tuple(int(d) for d in layer.input_shape[1:])
+    if kind == 'QDense':
+        if len(shape) != 1:
+            raise UnsupportedModelError(
+                f'layer {layer.name!r}: a QDense on a {len(shape)}-dimensional input applies along the last axis only; '
+                'put a Flatten before it (a 1x1 convolution, QConv1D/QConv2D with kernel size 1, does the other).'
+            )
+        return None
+    config = layer.get_config()
+    if config.get('data_format', 'channels_last') != 'channels_last':
+        raise UnsupportedModelError(f"layer {layer.name!r}: data_format {config['data_format']!r}; only channels_last is supported")
+    if any(int(d) != 1 for d in np.atleast_1d(config.get('dilation_rate', 1))) or int(config.get('groups', 1)) != 1:
+        raise UnsupportedModelError(f'layer {layer.name!r}: dilated or grouped convolutions are not supported')
+    return Window.of_keras(shape, tuple(layer.kernel_size), tuple(layer.strides), layer.padding)
+
+
+def pool_of(layer, take_min, input_encoding: Encoding, input_type: FixedType | None) -> Pool:
+    """A Keras MaxPooling1D/2D as a :class:`Pool` of levels."""
+    config = layer.get_config()
+    if config.get('data_format', 'channels_last') != 'channels_last':
+        raise UnsupportedModelError(f"layer {layer.name!r}: data_format {config['data_format']!r}; only channels_last is supported")
+    shape = tuple(int(d) for d in layer.input_shape[1:])
+    size = tuple(np.atleast_1d(config['pool_size']).tolist())
+    strides = tuple(np.atleast_1d(config['strides'] or config['pool_size']).tolist())
+    window = Window.of_keras(shape, size, strides, config['padding'])
+    take_min = np.zeros(window.channels, bool) if take_min is None else np.asarray(take_min, bool)
+    return Pool(layer.name, window, take_min, input_encoding, input_type if input_encoding is Encoding.FIXED else None, (layer.name,))
+
+
 def fold_block(
     model,
     first_name: str,
@@ -261,13 +322,15 @@ def fold_block(
     input_type: FixedType | None,
     integer_scores: bool = False,
     n_features: int | None = None,
-) -> IntegerLayer:
-    """Fold the block starting at layer ``first_name`` into an :class:`IntegerLayer`, given how its input is encoded.
+) -> list[IntegerLayer | Pool]:
+    """Fold the block starting at layer ``first_name`` into an :class:`IntegerLayer` (and the :class:`Pool` of its
+    levels, if the block holds a MaxPooling), given how its input is encoded.
 
     ``n_features`` is the width of the input of a block without a QDense (identity weights)."""
     import tensorflow as tf
 
     block = block_layers(model, model.get_layer(first_name))
+    window = window_of(block.dense) if block.dense is not None else None
     if block.dense is not None:
         w, unit = quantized_kernel(block.dense)
     else:
@@ -287,15 +350,17 @@ def fold_block(
         )
 
     def pre_activation(acc: np.ndarray):
-        # QDense: the dot product (exact for power-of-two scales, see above) then BiasAdd in float32; for other
-        # scales the exact sum rounded once to float32.  Then the Keras BatchNorm layer itself.
+        # QDense/QConv: the dot product (exact for power-of-two scales, see above) then BiasAdd in float32; for other
+        # scales the exact sum rounded once to float32.  Then the Keras BatchNorm layer itself (per channel).
         if po2:
             pre = acc.astype(np.float32) * step + bias
         else:
             pre = (acc.astype(np.float64) * step64 + bias.astype(np.float64)).astype(np.float32)
         out = tf.constant(pre, dtype=tf.float32)
         if block.batchnorm is not None:
-            out = block.batchnorm(out, training=False)
+            rank = len(block.batchnorm.input_shape)  # a convolution's BatchNorm wants (m, 1, [1,] channels)
+            shaped = tf.reshape(out, [out.shape[0]] + [1] * (rank - 2) + [out.shape[-1]])
+            out = tf.reshape(block.batchnorm(shaped, training=False), out.shape)
         return out
 
     if block.activation is not None and not is_linear(block.activation):
@@ -319,53 +384,66 @@ def fold_block(
         y = np.asarray(pre_activation(at).numpy(), dtype=np.float64)
         y_scale = (y[1] - y[0]) / float(1 << 12)
         output = fold_affine(y_scale, y[0], lo, hi)
-    return IntegerLayer(
+    layer = IntegerLayer(
         name=block.name,
         weights=w,
         input_encoding=input_encoding,
         input_type=input_type if input_encoding is Encoding.FIXED else None,
         output=output,
-        keras_layers=block.names,
+        keras_layers=tuple(name for name in block.names if block.pool is None or name != block.pool.name),
         weight_scale=None if np.all(unit == 1) else unit,
+        window=window,
     )
+    if block.pool is None:
+        return [layer]
+    # A max-pool of the accumulator (before the BatchNorm) meets a decreasing threshold as the minimum of the levels;
+    # anywhere later, the activation is non-decreasing, so the max of the levels is the level of the max.
+    take_min = output.decreasing if block.pool_before_batchnorm else None
+    pool = pool_of(block.pool, take_min, layer.output_encoding, layer.output_type)
+    after = block.names[block.names.index(block.pool.name) :]  # the pool's output is the activation's (last) tensor
+    return [layer, dataclasses.replace(pool, keras_layers=after)]
 
 
 def starts_block(layer) -> bool:
-    """Whether a Keras layer starts a block hlsbinary folds (a quantized QDense, a BatchNorm or an activation)."""
+    """Whether a Keras layer starts a block hlsbinary folds (a quantized QDense/QConv, a BatchNorm or an activation)."""
     kind = type(layer).__name__
     return is_integer_dense(layer) or kind in BATCHNORMS or kind in ACTIVATION_LAYERS
 
 
 def read_network(model, input_type: FixedType | None = None, integer_scores: bool = False) -> Network:
-    """Read a QKeras model that is a chain of blocks into a :class:`Network`.
+    """Read a QKeras model that is a chain of blocks (and MaxPooling layers on their levels) into a :class:`Network`.
 
-    ``input_type`` is the input precision (hls4ml's default ``ap_fixed<16,6>`` if None).  Input, Dropout and Flatten
-    layers are allowed around the blocks; anything else raises an error naming it.
+    ``input_type`` is the input precision (hls4ml's default ``ap_fixed<16,6>`` if None).  Input, Dropout, Flatten and
+    Reshape layers are allowed around the blocks; anything else raises an error naming it.
     """
     from hlsbinary.frontend.keras_objects import register_keras_objects
 
     register_keras_objects()
     input_type = input_type or FixedType(16, 6, True)  # hls4ml's default precision
-    layers: list[IntegerLayer] = []
+    layers: list[IntegerLayer | Pool] = []
     consumed: set[str] = set()
     encoding, ftype = Encoding.FIXED, input_type
-    width = int(np.prod(model.input_shape[1:]))
     for layer in model.layers:
         kind = type(layer).__name__
         if layer.name in consumed or kind in PASS_THROUGH:
-            continue  # Flatten moves no value: channels-last order is the firmware's
+            continue  # Flatten and Reshape move no value: tensors are flat, channels-last, as in the firmware
         if kind in ACTIVATION_LAYERS and is_linear(activation_of(layer)):
             continue
-        if layers and not isinstance(layers[-1].output, ThresholdStage):
+        last = next((op for op in reversed(layers) if isinstance(op, IntegerLayer)), None)
+        if last is not None and not isinstance(last.output, ThresholdStage):
             raise UnsupportedModelError(
-                f'layer {layer.name!r} ({kind}) follows a linear block ({layers[-1].name!r}, no quantized activation); '
+                f'layer {layer.name!r} ({kind}) follows a linear block ({last.name!r}, no quantized activation); '
                 'a block without a quantized activation must be the last one.'
             )
+        if kind in POOLS:
+            layers.append(pool_of(layer, None, encoding, ftype))
+            continue
         if not starts_block(layer):
             raise UnsupportedModelError(
                 f'layer {layer.name!r} ({kind}) is not part of a block hlsbinary folds; the emulator reads chains of '
-                f'QDense(quantized kernel) [-> BatchNormalization] [-> {SUPPORTED_ACTIVATIONS}]. Convert such models with '
-                'the hls4ml plugin instead, which leaves other layers to hls4ml.'
+                f'QDense|QConv1D|QConv2D(quantized kernel) [-> MaxPooling] [-> BatchNormalization] [-> '
+                f'{SUPPORTED_ACTIVATIONS}] and MaxPooling. Convert such models with the hls4ml plugin instead, which '
+                'leaves other layers to hls4ml.'
             )
         block = block_layers(model, layer)
         if block.dense is None and block.activation is not None and quantizer_name(block.activation) == 'softmax':
@@ -378,10 +456,12 @@ def read_network(model, input_type: FixedType | None = None, integer_scores: boo
                 f"layer {layer.name!r}: its softmax runs on hls4ml's standard path, which hlsbinary does not emulate; "
                 'emulate the model with a linear output (its logits rank the classes the same way).'
             )
-        folded = fold_block(model, layer.name, encoding, ftype, integer_scores=integer_scores, n_features=width)
-        consumed.update(folded.keras_layers)
-        layers.append(folded)
-        encoding, ftype, width = folded.output_encoding, folded.output_type, folded.n_out
-    if not layers:
-        raise UnsupportedModelError('the model has no quantized QDense, BatchNormalization or activation to fold')
+        width = int(np.prod(layer.input_shape[1:]))
+        ops = fold_block(model, layer.name, encoding, ftype, integer_scores=integer_scores, n_features=width)
+        for op in ops:
+            consumed.update(op.keras_layers)
+        layers.extend(ops)
+        encoding, ftype = ops[-1].output_encoding, ops[-1].output_type
+    if not any(isinstance(op, IntegerLayer) for op in layers):
+        raise UnsupportedModelError('the model has no quantized QDense, QConv, BatchNormalization or activation to fold')
     return Network(layers=tuple(layers), input_type=input_type, name=model.name)

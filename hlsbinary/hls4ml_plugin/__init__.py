@@ -20,13 +20,14 @@ def register(register_backend=None, register_writer=None) -> None:
     from hls4ml.writer.writers import register_writer as _register_writer
     from hls4ml.writer.writers import writer_map
 
-    from hlsbinary.hls4ml_plugin.layer import IntegerDense
+    from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
     from hlsbinary.keras_hook import register_keras_objects_on_import
 
     register_backend = register_backend or _register_backend
     register_writer = register_writer or _register_writer
-    if 'IntegerDense' not in layer_map:
-        register_layer('IntegerDense', IntegerDense)
+    for name, cls in (('IntegerDense', IntegerDense), ('IntegerPool', IntegerPool)):
+        if name not in layer_map:
+            register_layer(name, cls)
     from hlsbinary.hls4ml_plugin.backends import VitisBinaryBackend, VivadoBinaryBackend
 
     for name, writer, backend in (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hlsbinary.hls4ml_plugin.layer import IntegerDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
 from hlsbinary.ir import Network
 
 PASS_THROUGH = ('Input', 'Reshape', 'Flatten')  # layers that move no value
@@ -16,7 +16,7 @@ def network_from_hls4ml(hls_model) -> Network:
     """
     layers = []
     for node in hls_model.graph.values():
-        if isinstance(node, IntegerDense):
+        if isinstance(node, IntegerDense | IntegerPool):
             layers.append(node.get_attr('ir'))
         elif node.class_name not in PASS_THROUGH:
             raise ValueError(

@@ -32,7 +32,7 @@ class IntegerDense(Layer):
         out_t, base, step = output_type(ir, self.get_attr('levels_as_values', False))
         self.set_attr('level_base', base)
         self.set_attr('level_step', step)
-        self.add_output_variable([ir.n_out], precision=to_hls4ml(out_t))
+        self.add_output_variable(list(ir.out_shape), precision=to_hls4ml(out_t))
         self._initialize_weights(ir)
 
     def output_levels_as_values(self) -> None:
@@ -78,3 +78,22 @@ class IntegerDense(Layer):
                     precision=IntegerPrecisionType(storage_bits(ftype.width), signed=True),
                     data=ints.astype(np.int64),
                 )
+
+
+class IntegerPool(Layer):
+    """Max-pooling of the level codes of an hlsbinary layer, per channel (min where ``take_min``).
+
+    Attribute ``ir``: :class:`hlsbinary.ir.Pool`.  The output type is the input's (levels pass through), so a bit
+    stays a bit and -1/+1 values stay values.
+    """
+
+    def initialize(self):
+        ir = self.get_attr('ir')
+        self.add_output_variable(list(ir.out_shape), precision=self.get_input_variable().type.precision)
+        self.add_weights_variable(
+            'take_min',
+            var_name='m{index}',
+            type_name='take_min{index}_t',
+            precision=IntegerPrecisionType(1, signed=False),
+            data=ir.take_min.astype(np.int64),
+        )

@@ -13,7 +13,7 @@ from hls4ml.model.layers import Input
 from hls4ml.model.optimizer import OptimizerPass
 
 from hlsbinary.errors import UnsupportedModelError
-from hlsbinary.hls4ml_plugin.layer import IntegerDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
 from hlsbinary.hls4ml_plugin.types import describe, from_hls4ml, to_hls4ml
 from hlsbinary.ir import Encoding
 
@@ -61,11 +61,23 @@ def _hls_option(model, node, key, default=False):
     return hls.get('Model', {}).get(key, default)
 
 
+MOVE_NO_VALUE = ('Reshape', 'Flatten')
+
+
+def level_source(model, node):
+    """The hlsbinary layer whose levels reach ``node``'s input, looking through reshapes and pools; or None."""
+    producer = node.get_input_node()
+    while producer is not None and (producer.class_name in MOVE_NO_VALUE or isinstance(producer, IntegerPool)):
+        producer = producer.get_input_node()
+    return producer if isinstance(producer, IntegerDense) else None
+
+
 def _input_encoding(model, node):
     """How the node's input is encoded: levels or the codes of a multi-level layer of ours, or a fixed-point type."""
     producer = node.get_input_node()
-    if isinstance(producer, IntegerDense):
-        ir = producer.get_attr('ir')
+    source = level_source(model, node)
+    if source is not None:
+        ir = source.get_attr('ir')
         if ir.output_encoding is not Encoding.FIXED:
             return ir.output_encoding, None
         if ir.output_type is not None:
@@ -114,14 +126,16 @@ def _refuse_unhonoured_settings(model, node) -> None:
 
 
 def block_start(keras_model, node):
-    """The Keras layer if ``node`` starts a block this pass folds, else None."""
-    from hlsbinary.frontend.qkeras import BATCHNORMS, block_layers, is_integer_dense, is_quantized_activation
+    """The Keras layer if ``node`` starts a block this pass folds (or is a MaxPooling it folds), else None."""
+    from hlsbinary.frontend.qkeras import BATCHNORMS, POOLS, block_layers, is_integer_dense, is_quantized_activation
 
     layer = keras_layer_of(keras_model, node.name)
     if layer is None:
         return None
-    if node.class_name == 'Dense':
+    if node.class_name in ('Dense', 'Conv1D', 'Conv2D'):
         return layer if is_integer_dense(layer) else None
+    if type(layer).__name__ in POOLS:
+        return layer if level_source(node.model, node) is not None else None
     kind = type(layer).__name__
     if kind not in BATCHNORMS and kind not in ('QActivation', 'Activation'):
         return None
@@ -130,50 +144,61 @@ def block_start(keras_model, node):
 
 class FoldIntegerBlocks(OptimizerPass):
     def match(self, node):
-        if isinstance(node, IntegerDense):
+        if isinstance(node, IntegerDense | IntegerPool):
             return False
         keras_model = keras_model_of(node.model)
         return keras_model is not None and block_start(keras_model, node) is not None
 
     def transform(self, model, node):
-        from hlsbinary.frontend.qkeras import fold_block
+        from hlsbinary.frontend.qkeras import POOLS, block_layers, fold_block, pool_of
 
         keras_model = keras_model_of(model)
         _refuse_unhonoured_settings(model, node)
         encoding, ftype = _input_encoding(model, node)
-        n_features = int(node.get_input_variable().size())
+        keras_layer = keras_layer_of(keras_model, node.name)
         try:
-            ir = fold_block(
+            if type(keras_layer).__name__ in POOLS:  # a MaxPooling standing alone on levels
+                pool = pool_of(keras_layer, None, encoding, ftype)
+                model.replace_node(node, model.make_node(IntegerPool, node.name, {'ir': pool}, list(node.inputs), list(node.outputs)))
+                return True
+            ops = fold_block(
                 keras_model,
                 node.name,
                 encoding,
                 ftype,
                 integer_scores=bool(_hls_option(model, node, 'IntegerScores')),
-                n_features=n_features,
+                n_features=int(node.get_input_variable().size()),
             )
         except UnsupportedModelError as err:
             raise BinaryConversionError(str(err)) from err
-        chain = self._chain(model, node, ir, keras_model)
+        names = block_layers(keras_model, keras_layer).names
+        chain = self._chain(model, node, names, keras_model)
         is_output = chain[-1].outputs[0] in model.outputs
+        pool_ir = ops[1] if len(ops) > 1 else None
+        pool_node = next((n for n in chain if pool_ir is not None and n.name == pool_ir.name), None)
         for folded in chain[1:]:
-            model.remove_node(folded)
-        new_node = model.make_node(
-            IntegerDense, node.name, {'ir': ir, 'levels_as_values': is_output}, list(node.inputs), list(node.outputs)
-        )
-        model.replace_node(node, new_node)
+            if folded is not pool_node:
+                model.remove_node(folded)
+        attributes = {'ir': ops[0], 'levels_as_values': is_output}
+        model.replace_node(node, model.make_node(IntegerDense, node.name, attributes, list(node.inputs), list(node.outputs)))
+        if pool_node is not None:
+            pooled = model.make_node(IntegerPool, pool_node.name, {'ir': pool_ir}, list(pool_node.inputs), list(pool_node.outputs))
+            model.replace_node(pool_node, pooled)
         return True
 
     @staticmethod
-    def _chain(model, node, ir, keras_model):
-        """The hls4ml nodes holding the block: the first, a split-off activation, the BatchNorm, the activation."""
+    def _chain(model, node, names, keras_model):
+        """The hls4ml nodes holding the block, in order: the first, a split-off activation, then the Keras layers
+        ``names[1:]`` (MaxPooling, BatchNorm, activation)."""
         chain = [node]
-        wanted = list(ir.keras_layers[1:])
+        wanted = list(names[1:])
         nxt = _consumers(model, node)
         # hls4ml splits a QDense's own activation into a node '<dense>_<activation>'; that node is part of the block
         # (folded if the activation is, dropped if linear), whatever class hls4ml gave it.
         from hlsbinary.frontend.qkeras import is_linear, is_quantized_activation
 
-        inner = getattr(keras_layer_of(keras_model, node.name), 'activation', None) if node.class_name == 'Dense' else None
+        is_weights = node.class_name in ('Dense', 'Conv1D', 'Conv2D')
+        inner = getattr(keras_layer_of(keras_model, node.name), 'activation', None) if is_weights else None
         if (
             len(nxt) == 1
             and nxt[0].name.startswith(node.name + '_')

@@ -2,11 +2,15 @@
 
 from hls4ml.backends.template import FunctionCallTemplate, LayerConfigTemplate
 
-from hlsbinary.hls4ml_plugin.layer import IntegerDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
 from hlsbinary.ir import AffineStage, ThresholdStage
 from hlsbinary.kernel import affine_types, plan
 
 config_template = """struct config{index} {{
+    static const unsigned in_size = {in_size};
+    static const unsigned out_size = {out_size};
+    static const unsigned n_positions = {n_positions};
+{window}    typedef {inputs_t} inputs_t;
     static const unsigned n_in = {n_in};
     static const unsigned n_out = {n_out};
     static const unsigned n_leaves = {n_leaves};
@@ -32,6 +36,38 @@ config_template = """struct config{index} {{
 
 include_list = ['nnet_utils/nnet_integer_dense.h']
 
+window_template = """    static const unsigned in_height = {in_height};
+    static const unsigned in_width = {in_width};
+    static const unsigned n_chan = {n_chan};
+    static const unsigned filt_height = {filt_height};
+    static const unsigned filt_width = {filt_width};
+    static const unsigned stride_height = {stride_height};
+    static const unsigned stride_width = {stride_width};
+    static const int pad_top = {pad_top};
+    static const int pad_left = {pad_left};
+    static const unsigned out_width = {out_width};
+"""
+
+
+def window_params(window) -> dict:
+    """The geometry of a window as the header's CONFIG_T names it (a 1D window is one row high)."""
+    spatial = list(window.in_shape[:-1])
+    kernel, strides, pads, out = list(window.kernel), list(window.strides), list(window.pads), list(window.out_spatial)
+    if len(spatial) == 1:
+        spatial, kernel, strides, pads, out = [1, *spatial], [1, *kernel], [1, *strides], [(0, 0), *pads], [1, *out]
+    return {
+        'in_height': spatial[0],
+        'in_width': spatial[1],
+        'n_chan': window.channels,
+        'filt_height': kernel[0],
+        'filt_width': kernel[1],
+        'stride_height': strides[0],
+        'stride_width': strides[1],
+        'pad_top': pads[0][0],
+        'pad_left': pads[1][0],
+        'out_width': out[1],
+    }
+
 
 def kernel_name(ir) -> str:
     """``threshold``, ``affine`` or ``scores``: which ``nnet::integer_dense_*`` function computes the layer."""
@@ -51,6 +87,14 @@ class IntegerDenseConfigTemplate(LayerConfigTemplate):
         params = self._default_config_params(node)
         ir = node.get_attr('ir')
         kp = plan(ir)
+        params['in_size'], params['out_size'] = ir.in_size, ir.out_size
+        params['n_positions'] = ir.window.n_positions if ir.window is not None else 1
+        if ir.window is not None:
+            params['window'] = window_template.format(**window_params(ir.window))
+            params['inputs_t'] = f'nnet::hlsb_window_inputs<config{node.index}>'
+        else:
+            params['window'] = ''
+            params['inputs_t'] = 'nnet::hlsb_dense_inputs'
         params['n_leaves'] = kp.n_leaves
         params['n_words'] = kp.n_words
         params['n_thr'] = node.get_attr('n_thr', 0)
@@ -87,4 +131,39 @@ class IntegerDenseFunctionTemplate(FunctionCallTemplate):
         return (
             f'nnet::integer_dense_{kernel}<{params["input_t"]}, {params["output_t"]}, {params["config"]}>'
             f'({params["input"]}, {params["output"]}, {weights});'
+        )
+
+
+pool_config_template = """struct config{index} {{
+    static const unsigned in_size = {in_size};
+    static const unsigned out_size = {out_size};
+    static const unsigned n_positions = {n_positions};
+{window}    typedef {take_min_t} flip_t;
+}};\n"""
+
+
+class IntegerPoolConfigTemplate(LayerConfigTemplate):
+    def __init__(self):
+        super().__init__(IntegerPool)
+        self.template = pool_config_template
+
+    def format(self, node):
+        params = self._default_config_params(node)
+        ir = node.get_attr('ir')
+        params['in_size'], params['out_size'] = ir.in_size, ir.out_size
+        params['n_positions'] = ir.window.n_positions
+        params['window'] = window_template.format(**window_params(ir.window))
+        params['take_min_t'] = node.get_weights('take_min').type.name
+        return self.template.format(**params)
+
+
+class IntegerPoolFunctionTemplate(FunctionCallTemplate):
+    def __init__(self):
+        super().__init__(IntegerPool, include_header=include_list)
+
+    def format(self, node):
+        params = self._default_function_params(node)
+        return (
+            f'nnet::integer_pool<{params["input_t"]}, {params["output_t"]}, {params["config"]}>'
+            f'({params["input"]}, {params["output"]}, {node.get_weights("take_min").name});'
         )

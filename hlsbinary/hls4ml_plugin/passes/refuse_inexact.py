@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from hls4ml.model.optimizer import ModelOptimizerPass
 
-from hlsbinary.hls4ml_plugin.layer import IntegerDense
+from hlsbinary.hls4ml_plugin.layer import IntegerDense, IntegerPool
 from hlsbinary.hls4ml_plugin.passes.fold_integer_blocks import BinaryConversionError, keras_model_of
 
 PASS_THROUGH = ('Input', 'Reshape', 'Flatten')
@@ -22,7 +22,8 @@ LEVEL_ACTIVATIONS = ('binary_tanh', 'ternary_tanh', 'binary', 'ternary')
 SUPPORTED = (
     'QDense(binary | ternary | quantized_bits kernel) [-> BatchNormalization] [-> quantized activation: binary_tanh, '
     'ternary_tanh, binary(), ternary(), quantized_relu, quantized_bits ...], the activation inside the QDense or as '
-    'its own layer; a BatchNormalization and/or quantized activation alone on a fixed-point tensor'
+    'its own layer; QConv1D/QConv2D likewise, with a MaxPooling before or after the BatchNorm; a BatchNormalization '
+    'and/or quantized activation alone on a fixed-point tensor; MaxPooling on levels'
 )
 
 
@@ -92,7 +93,7 @@ class RefuseInexact(ModelOptimizerPass):
     def check(model) -> bool:
         keras_model = keras_model_of(model)
         for node in list(model.graph.values()):
-            if isinstance(node, IntegerDense) or node.class_name in PASS_THROUGH:
+            if isinstance(node, IntegerDense | IntegerPool) or node.class_name in PASS_THROUGH:
                 continue
             keras_layer = _keras_layer(keras_model, node) if keras_model is not None else None
             reason = _inexact_reason(node, keras_layer) if keras_layer is not None else None
@@ -112,7 +113,7 @@ def _producers(model, node):
         producer = next((n for n in model.graph.values() if name in n.outputs), None)
         if producer is None:
             continue
-        if producer.class_name in PASS_THROUGH and producer.class_name != 'Input':
+        if (producer.class_name in PASS_THROUGH and producer.class_name != 'Input') or isinstance(producer, IntegerPool):
             todo.extend(producer.inputs)
         else:
             out.append(producer)
