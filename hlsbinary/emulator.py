@@ -31,7 +31,6 @@ DEFAULT_BATCH = 8192
 ENGINES = ('auto', 'compiled', 'numpy')
 KERNEL_BOUND = 1 << 30  # int32 accumulators (and thresholds one beyond them) never wrap below this
 KERNEL_MAX_WIDTH = 4096  # the kernel's bit planes hold 64 words of 64 bits (csrc/emulate.c: HLSB_MAX_WORDS)
-WINDOWED = 'convolutions and pooling run on the NumPy engine (im2col and BLAS)'
 
 
 def accumulator_bound(layer: IntegerLayer) -> int:
@@ -134,6 +133,9 @@ class _KernelLayer(ctypes.Structure):
         ('wp', ctypes.c_void_p),
         ('wn', ctypes.c_void_p),
         ('w', ctypes.c_void_p),
+        ('table', ctypes.c_void_p),
+        ('n_positions', ctypes.c_int32),
+        ('out_size', ctypes.c_int32),
         ('thr', ctypes.c_void_p),
         ('flip', ctypes.c_void_p),
         ('out_codes', ctypes.c_int32),
@@ -149,14 +151,25 @@ class _KernelLayer(ctypes.Structure):
     ]
 
 
-_PRODUCT, _XNOR, _PLANES, _CODES = 0, 1, 2, 3  # csrc/emulate.c: HLSB_IN_*
+_PRODUCT, _XNOR, _PLANES, _CODES, _POOL = 0, 1, 2, 3, 4  # csrc/emulate.c: HLSB_IN_*
+
+
+def _windowed(op) -> bool:
+    return isinstance(op, Pool) or op.window is not None
 
 
 def input_kind(network: Network, index: int) -> int:
-    """How the kernel computes layer ``index``'s accumulators."""
+    """How the kernel computes op ``index``: BLAS product, XNOR or two-plane popcounts on bit planes, integer
+    products on codes (convolutions always, with their windows' table), or a pool of codes."""
     layer = network.layers[index]
+    if isinstance(layer, Pool):
+        return _POOL
+    if layer.window is not None:
+        return _CODES
     if index == 0:
         return _PRODUCT  # BLAS beat a fused in-kernel sum by 1.7x even at 16 inputs (measured)
+    if _windowed(network.layers[index - 1]):
+        return _CODES  # a convolution or pool hands codes on
     if layer.input_encoding is Encoding.BITS and layer.weight_kind == 'binary':
         return _XNOR
     if layer.input_encoding is not Encoding.FIXED and layer.weight_kind != 'integer':
@@ -165,23 +178,27 @@ def input_kind(network: Network, index: int) -> int:
 
 
 def outputs_codes(network: Network, index: int) -> bool:
-    """Whether layer ``index`` hands integer codes (not bit planes) on: multi-level outputs, or a CODES consumer."""
+    """Whether op ``index`` hands integer codes (not bit planes) on: convolutions and pools, multi-level outputs, or
+    a consumer that reads codes."""
     layer = network.layers[index]
+    if _windowed(layer):
+        return True
     if not isinstance(layer.output, ThresholdStage):
         return False
     if layer.output.encoding is Encoding.FIXED:
         return True
-    return index + 1 < len(network.layers) and input_kind(network, index + 1) == _CODES
+    return index + 1 < len(network.layers) and input_kind(network, index + 1) in (_CODES, _POOL)
 
 
 def kernel_refusal(network: Network) -> str | None:
     """Why the compiled kernel cannot run ``network`` exactly, or None if it can."""
     if network.input_type.width > 32:
         return f'input type {network.input_type.hls()} is wider than 32 bits'
-    if any(isinstance(op, Pool) or op.window is not None for op in network.layers):
-        return WINDOWED
-    for layer in network.layers:
-        if max(layer.n_in, layer.n_out) > KERNEL_MAX_WIDTH:
+    for index, layer in enumerate(network.layers):
+        if isinstance(layer, Pool):
+            continue
+        planes = input_kind(network, index) in (_XNOR, _PLANES) or not outputs_codes(network, index)
+        if planes and max(layer.n_in, layer.n_out) > KERNEL_MAX_WIDTH:
             return f'layer {layer.name!r} is wider than {KERNEL_MAX_WIDTH}'
         if accumulator_bound(layer) >= KERNEL_BOUND:
             return f'layer {layer.name!r} can reach sums of 2**30 or more'
@@ -215,8 +232,18 @@ class CompiledNetwork:
             return a.ctypes.data
 
         for index, (d, layer) in enumerate(zip(descs, network.layers, strict=True)):
-            d.n_in, d.n_out, d.n_words = layer.n_in, layer.n_out, -(-layer.n_in // 64)
             d.kind = input_kind(network, index)
+            d.out_size, d.n_positions = layer.out_size, 1
+            if isinstance(layer, Pool):
+                window = layer.window
+                d.n_in, d.n_out, d.n_positions = window.window_size, window.channels, window.n_positions
+                d.table = keep(_window_index(window).astype(np.int32))
+                d.flip, d.out_codes = keep(layer.take_min.astype(np.int32)), 1
+                continue
+            d.n_in, d.n_out, d.n_words = layer.n_in, layer.n_out, -(-layer.n_in // 64)
+            if layer.window is not None:
+                d.n_positions = layer.window.n_positions
+                d.table = keep(_window_index(layer.window).astype(np.int32))
             if d.kind == _XNOR:
                 d.wp = keep(_pack_rows(layer.weights > 0))
             elif d.kind == _PLANES:
@@ -232,7 +259,12 @@ class CompiledNetwork:
             elif isinstance(layer.output, AffineStage):
                 d.scale, d.offset = keep(layer.output.scale.astype(np.int64)), keep(layer.output.offset.astype(np.int64))
                 d.lsb = 2.0**-layer.output.frac
-        return cls(network, exact_weights(network.layers[0]), arrays, descs)
+        first = network.layers[0]
+        if input_kind(network, 0) == _PRODUCT:
+            weights = exact_weights(first)
+        else:  # inputs go to the kernel as codes in floats: float32 holds them exactly up to 24 bits
+            weights = np.ones((1, 1), np.float32 if network.input_type.width <= 24 else np.float64)
+        return cls(network, weights, arrays, descs)
 
     def run(self, X: np.ndarray, outputs: list[np.ndarray | None], first_event: int) -> None:
         """Fill rows ``first_event ...`` of each layer's output buffer (None skips a layer): int8 levels, int32
@@ -264,13 +296,20 @@ class CompiledNetwork:
                 f'input event {first_event + bad} holds a non-finite or huge value; the firmware input type '
                 f'{ftype.hls()} cannot represent it meaningfully. Clean or clip the inputs.'
             )
-        # [n_out][events]; exact: integers, every partial sum below the type's limit
-        product = np.matmul(w.T, x_int.T, out=self._scratch('product', (w.shape[1], n), w.dtype))
+        if input_kind(self.network, 0) == _PRODUCT:
+            # [n_out][events]; exact: integers, every partial sum below the type's limit
+            product = np.matmul(w.T, x_int.T, out=self._scratch('product', (w.shape[1], n), w.dtype))
+            ld = product.strides[0] // product.itemsize
+        else:  # a convolution or pool first: the kernel reads the quantized inputs themselves
+            product, ld = x_int, n_in
+        width = max(max(op.in_size, op.out_size) for op in self.network.layers)
         for d, layer, out in zip(self.descriptors, self.network.layers, outputs, strict=True):
             ptr = None if out is None else out.ctypes.data + first_event * out.strides[0]
-            thresholded = isinstance(layer.output, ThresholdStage)
+            thresholded = isinstance(layer, Pool) or isinstance(layer.output, ThresholdStage)
             d.trace = ptr if thresholded and out is not None and out.dtype == np.int8 else None
             d.code_trace = ptr if thresholded and out is not None and out.dtype == np.int32 else None
+            if isinstance(layer, Pool):
+                continue
             d.affine_out = ptr if isinstance(layer.output, AffineStage) else None
             d.acc_out = ptr if layer.output is None else None
         status = kernel.hlsb_run(
@@ -279,7 +318,8 @@ class CompiledNetwork:
             ctypes.c_void_p(product.ctypes.data),
             ctypes.c_int32(single),
             ctypes.c_int64(n),
-            ctypes.c_int64(product.strides[0] // product.itemsize),
+            ctypes.c_int64(ld),
+            ctypes.c_int32(width),
         )
         if status != 0:
             raise MemoryError('the emulator kernel could not allocate its activation buffers')
@@ -310,18 +350,21 @@ def choose_engine(network: Network, engine: str = 'auto') -> str:
             reason = str(err)
     if engine == 'compiled':
         raise ValueError(f'engine=compiled is unavailable for network {network.name!r}: {reason}')
-    if reason != WINDOWED:
-        warnings.warn(f'hlsbinary.emulate: using the slower NumPy engine ({reason})', stacklevel=3)
+    warnings.warn(f'hlsbinary.emulate: using the slower NumPy engine ({reason})', stacklevel=3)
     return 'numpy'
 
 
 def _window_batch(network: Network, budget: int = 1 << 24) -> int:
     """Events per batch keeping a convolution's im2col (events x positions x window elements) near ``budget``."""
-    widest = max(
-        (op.window.n_positions * (op.n_in if isinstance(op, IntegerLayer) else op.window.window_size))
-        for op in network.layers
-        if op.window is not None
-    ) if any(op.window is not None for op in network.layers) else 1
+    widest = (
+        max(
+            (op.window.n_positions * (op.n_in if isinstance(op, IntegerLayer) else op.window.window_size))
+            for op in network.layers
+            if op.window is not None
+        )
+        if any(op.window is not None for op in network.layers)
+        else 1
+    )
     return max(16, budget // widest)
 
 
@@ -332,7 +375,7 @@ def _output_buffer(layer, n: int, kernel: bool) -> np.ndarray:
     if isinstance(layer, Pool):
         if layer.input_encoding is not Encoding.FIXED:
             return np.empty((n, size), dtype=np.int8)
-        return np.empty((n, size), dtype=np.float64)
+        return np.empty((n, size), dtype=np.int32 if kernel else np.float64)
     if isinstance(layer.output, ThresholdStage):
         if layer.output.out_type is not None:
             return np.empty((n, size), dtype=np.int32 if kernel else np.float64)
@@ -385,10 +428,19 @@ def emulate_network(
             if buf is not None:
                 buf[start : start + len(chunk)] = present(x, levels_of)
     # scores and codes travel as int32 in the kernel; every output is returned in one type whichever engine ran
-    results = [_returned(buf, layer) for buf, layer in zip(buffers, layers, strict=True)]
+    results = [_returned(buf, level) for buf, level in zip(buffers, _levels_layers(layers), strict=True)]
     if trace:
         return results[-1], {layer.name: r for layer, r in zip(layers, results, strict=True)}
     return results[-1]
+
+
+def _levels_layers(ops) -> list:
+    """For each op, the integer layer whose outputs it carries (a pool carries the levels of the layer before)."""
+    out, last = [], None
+    for op in ops:
+        last = op if isinstance(op, IntegerLayer) else last
+        out.append(last)
+    return out
 
 
 def _returned(buf: np.ndarray | None, layer) -> np.ndarray | None:

@@ -201,7 +201,9 @@ class Window:
                 pads.append((total // 2, total - total // 2))
             else:
                 pads.append((0, 0))
-        return cls(tuple(int(v) for v in in_shape), tuple(int(v) for v in kernel), tuple(int(v) for v in strides), tuple(pads))
+        return cls(
+            tuple(int(v) for v in in_shape), tuple(int(v) for v in kernel), tuple(int(v) for v in strides), tuple(pads)
+        )
 
 
 @dataclass(frozen=True, eq=False)

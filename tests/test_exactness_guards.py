@@ -9,7 +9,7 @@ import pytest
 tf = pytest.importorskip('tensorflow', reason='needs the qkeras extra (TensorFlow + QKeras)')
 
 import hls4ml  # noqa: E402
-from qkeras import QActivation, QConv2D, QDense, binary, binary_tanh  # noqa: E402
+from qkeras import QActivation, QDense, binary, binary_tanh  # noqa: E402
 from tensorflow.keras.layers import BatchNormalization, Flatten, Input  # noqa: E402
 from tensorflow.keras.models import Model  # noqa: E402
 
@@ -26,14 +26,18 @@ def _convert(model, outdir, backend='VitisBinary', **layer_settings):
     )
 
 
-def test_binary_conv_block_is_refused_by_name(outdir):
-    inp = Input((8, 8, 1), name='img')
-    x = QConv2D(4, 3, kernel_quantizer=binary(), use_bias=False, name='conv')(inp)
+def test_binary_depthwise_conv_is_refused_by_name(outdir):
+    from qkeras import QDepthwiseConv2D
+
+    inp = Input((8, 8, 2), name='img')
+    x = QDepthwiseConv2D(3, depthwise_quantizer=binary(), use_bias=False, name='dw')(inp)
     x = BatchNormalization(name='bn')(x)
     x = QActivation(binary_tanh, name='act')(x)
     x = Flatten(name='flat')(x)
     x = QDense(3, kernel_quantizer=binary(), name='out')(x)
-    with pytest.raises(UnsupportedModelError, match=r"layer 'conv' \(QConv2D\).*not folded.*Supported blocks: QDense"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"layer 'dw' \(QDepthwiseConv2D\).*depthwise kernel is not folded.*Supported blocks"
+    ):
         _convert(Model(inp, x), outdir)
 
 

@@ -27,7 +27,7 @@ BACKENDS = ('VitisBinary', 'VivadoBinary')
 REFUSED = {
     'io_stream': r"IOType 'io_stream' is not supported by the Vi\w+Binary backend yet",
     'levels': r'output levels; at most 256 are folded',
-    'conv': r'QConv2D layers are not supported yet',
+    'reuse': r"'conv2d_1': ReuseFactor 9 is not supported by the Vi\w+Binary backend",
 }
 
 
@@ -158,17 +158,53 @@ def test_quantizer(outdir, index, quantizer):
 # ---- test_binary_cnn --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_binary_cnn_is_refused_by_name(outdir, backend):
+def binary_cnn():
+    """hls4ml's binary CNN (28x28x1, three binary convolutions, two max-pools, two binary dense layers)."""
+    from tensorflow.keras.regularizers import l2
+
     x_in = Input(shape=(28, 28, 1))
-    x = QConv2D(4, (3, 3), kernel_quantizer='binary', name='conv2d_1', use_bias=True, bias_quantizer='quantized_bits(5,2)')(
-        x_in
-    )
+    x = QConv2D(
+        4, (3, 3), kernel_quantizer='binary', name='conv2d_1', kernel_regularizer=l2(0.0001), use_bias=True,
+        bias_quantizer='quantized_bits(5,2)',
+    )(x_in)  # fmt: skip
     x = QBatchNormalization()(x)
     x = QActivation('binary', name='act1')(x)
+    x = QConv2D(8, (3, 3), kernel_quantizer='binary', name='conv2d_2', kernel_regularizer=l2(0.0001), use_bias=False)(x)
+    x = QBatchNormalization()(x)
+    x = QActivation('binary', name='act2')(x)
+    x = MaxPooling2D(pool_size=(2, 2))(x)
+    x = QConv2D(8, (3, 3), kernel_quantizer='binary', name='conv2d_3', kernel_regularizer=l2(0.0001), use_bias=False)(x)
+    x = QBatchNormalization()(x)
+    x = QActivation('binary', name='act3')(x)
     x = MaxPooling2D(pool_size=(2, 2))(x)
     x = Flatten()(x)
-    x = QDense(10, kernel_quantizer='binary', name='q_dense_7', use_bias=False)(x)
-    model = Model(inputs=x_in, outputs=x)
-    with pytest.raises(UnsupportedModelError, match=REFUSED['conv']):
-        _convert(model, outdir, backend, default_precision='fixed<32,12>')
+    x = QDense(10, kernel_quantizer='binary', name='q_dense_6', use_bias=False)(x)
+    x = QBatchNormalization()(x)
+    x = QActivation('binary_tanh', name='act4')(x)
+    x = QDense(10, kernel_quantizer='binary', activation='linear', name='q_dense_7', use_bias=False)(x)
+    return Model(inputs=x_in, outputs=x)
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_binary_cnn_with_hls4ml_reuse_factors_is_refused_by_name(outdir, backend):
+    """hls4ml's test sets ReuseFactor 9..2000 per layer: hlsbinary's layers are fully unrolled, so it says so."""
+    model = binary_cnn()
+    config = hls4ml.utils.config_from_keras_model(
+        model, granularity='name', default_precision='fixed<32,12>', backend=backend
+    )
+    config['LayerName']['conv2d_1']['ReuseFactor'] = 9
+    with pytest.raises(UnsupportedModelError, match=REFUSED['reuse']):
+        hls4ml.converters.convert_from_keras_model(
+            model, hls_config=config, output_dir=str(outdir / 'prj'), backend=backend, io_type='io_parallel'
+        )
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_binary_cnn(outdir, backend):
+    """The same CNN with the configuration left as proposed: exact, where hls4ml allows rtol 1e-2."""
+    np.random.seed(3)
+    model = binary_cnn()
+    hls_model = _convert(model, outdir, backend, default_precision='fixed<32,12>')
+    hls_model.compile()
+    X = np.round(np.random.rand(100, 28, 28, 1) * 2**10) * 2**-10
+    np.testing.assert_array_equal(hls_model.predict(X).reshape(100, -1), model.predict(X, verbose=0))

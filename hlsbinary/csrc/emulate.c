@@ -27,7 +27,7 @@
 #define HLSB_MAX_WORDS 64 /* widest layer: 4096 outputs */
 #define HLSB_MAX_WIDTH (64 * HLSB_MAX_WORDS)
 
-enum { HLSB_IN_PRODUCT = 0, HLSB_IN_XNOR = 1, HLSB_IN_PLANES = 2, HLSB_IN_CODES = 3 };
+enum { HLSB_IN_PRODUCT = 0, HLSB_IN_XNOR = 1, HLSB_IN_PLANES = 2, HLSB_IN_CODES = 3, HLSB_IN_POOL = 4 };
 
 typedef struct {
     int32_t kind;         /* HLSB_IN_* */
@@ -37,6 +37,9 @@ typedef struct {
     const uint64_t *wp;   /* XNOR/PLANES: w > 0 masks [n_words][n_out] */
     const uint64_t *wn;   /* PLANES: w < 0 masks [n_words][n_out] */
     const int32_t *w;     /* CODES: integer weights [n_in][n_out] */
+    const int32_t *table; /* windows: [n_positions][n_in] input row of each window element, -1 in the padding */
+    int32_t n_positions;  /* positions of a convolution or pool (the window's rows of table), 1 for Dense */
+    int32_t out_size;     /* elements of the output tensor: n_positions * n_out */
     const int32_t *thr;   /* [n_thr][n_out], in the domain of a */
     const int32_t *flip;  /* [n_out] 0 or 1 */
     int32_t out_codes;    /* 1: the output is integer codes (code_base + code_step * #hits), not planes */
@@ -52,7 +55,7 @@ typedef struct {
 typedef struct {
     uint64_t pos[HLSB_MAX_WORDS][HLSB_BLOCK]; /* bit j % 64 of pos[j / 64][e]: output j of event e is +1 */
     uint64_t neg[HLSB_MAX_WORDS][HLSB_BLOCK]; /* ... is -1 */
-    int32_t *codes;                           /* [HLSB_MAX_WIDTH][HLSB_BLOCK]: output j of event e is codes[j][e] */
+    int32_t *codes;                           /* [max width][HLSB_BLOCK]: output j of event e is codes[j][e] */
 } hlsb_planes;
 
 static inline int32_t popcount64(uint64_t v) { return (int32_t)__builtin_popcountll(v); }
@@ -129,6 +132,85 @@ static void popcount_values(const hlsb_layer *L, int j, const hlsb_planes *in, i
             }                                                                                                   \
         }                                                                                                       \
     } while (0)
+
+/* A convolution over a block of m events: for every position, the filters' sums over the window's real inputs
+ * (integer codes; padding adds nothing), then thresholds into codes, or scores / exact affine values.  acc is
+ * scratch for n_out rows of HLSB_BLOCK.  Output column of position p, filter f: p * n_out + f. */
+static void run_window_layer(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *out, int32_t *restrict acc,
+                             int64_t e0, int m) {
+    const int n_out = L->n_out, n_in = L->n_in;
+    for (int p = 0; p < L->n_positions; p++) {
+        for (int f = 0; f < n_out; f++)
+            for (int e = 0; e < m; e++) acc[(int64_t)f * HLSB_BLOCK + e] = 0;
+        const int32_t *rows = L->table + (int64_t)p * n_in;
+        for (int k = 0; k < n_in; k++) {
+            if (rows[k] < 0) continue; /* padding */
+            const int32_t *restrict x = in->codes + (int64_t)rows[k] * HLSB_BLOCK;
+            const int32_t *wk = L->w + (int64_t)k * n_out;
+            for (int f = 0; f < n_out; f++) {
+                const int32_t w = wk[f];
+                int32_t *restrict a = acc + (int64_t)f * HLSB_BLOCK;
+                if (w == 1)
+                    for (int e = 0; e < m; e++) a[e] += x[e];
+                else if (w == -1)
+                    for (int e = 0; e < m; e++) a[e] -= x[e];
+                else if (w)
+                    for (int e = 0; e < m; e++) a[e] += w * x[e];
+            }
+        }
+        for (int f = 0; f < n_out; f++) {
+            const int32_t *restrict a = acc + (int64_t)f * HLSB_BLOCK;
+            const int64_t col = (int64_t)p * n_out + f;
+            if (L->n_thr) {
+                int32_t *restrict code = out->codes + col * HLSB_BLOCK;
+                const int flip = L->flip[f];
+                for (int e = 0; e < m; e++) code[e] = 0;
+                for (int k = 0; k < L->n_thr; k++) {
+                    const int32_t t = L->thr[(int64_t)k * n_out + f];
+                    for (int e = 0; e < m; e++) code[e] += (a[e] >= t) ^ flip;
+                }
+                for (int e = 0; e < m; e++) code[e] = L->code_base + L->code_step * code[e];
+                if (L->code_trace)
+                    for (int e = 0; e < m; e++) L->code_trace[(e0 + e) * L->out_size + col] = code[e];
+                if (L->trace)
+                    for (int e = 0; e < m; e++) L->trace[(e0 + e) * L->out_size + col] = (int8_t)code[e];
+            } else if (L->acc_out) {
+                for (int e = 0; e < m; e++) L->acc_out[(e0 + e) * L->out_size + col] = a[e];
+            } else if (L->affine_out) {
+                const int64_t S = L->scale[f], O = L->offset[f];
+                for (int e = 0; e < m; e++) L->affine_out[(e0 + e) * L->out_size + col] = (double)(S * a[e] + O) * L->lsb;
+            }
+        }
+    }
+}
+
+/* Max-pooling of codes per channel (min where flip, the layer's take_min) over each window's real inputs. */
+static void run_pool(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *out, int64_t e0, int m) {
+    const int c_n = L->n_out, k_n = L->n_in; /* channels; window elements (x channels) */
+    for (int p = 0; p < L->n_positions; p++) {
+        const int32_t *rows = L->table + (int64_t)p * k_n;
+        for (int c = 0; c < c_n; c++) {
+            const int64_t col = (int64_t)p * c_n + c;
+            int32_t *restrict best = out->codes + col * HLSB_BLOCK;
+            int first = 1;
+            for (int k = c; k < k_n; k += c_n) {
+                if (rows[k] < 0) continue;
+                const int32_t *restrict x = in->codes + (int64_t)rows[k] * HLSB_BLOCK;
+                if (first)
+                    for (int e = 0; e < m; e++) best[e] = x[e];
+                else if (L->flip[c])
+                    for (int e = 0; e < m; e++) best[e] = x[e] < best[e] ? x[e] : best[e];
+                else
+                    for (int e = 0; e < m; e++) best[e] = x[e] > best[e] ? x[e] : best[e];
+                first = 0;
+            }
+            if (L->code_trace)
+                for (int e = 0; e < m; e++) L->code_trace[(e0 + e) * L->out_size + col] = best[e];
+            if (L->trace)
+                for (int e = 0; e < m; e++) L->trace[(e0 + e) * L->out_size + col] = (int8_t)best[e];
+        }
+    }
+}
 
 /* One layer over a block of m events (first event e0 of the batch); product points at the block's first event. */
 static void run_layer(const hlsb_layer *L, const hlsb_planes *in, hlsb_planes *out, const void *product, int64_t ld,
@@ -210,34 +292,60 @@ int64_t hlsb_quantize(const void *in, int32_t in_is_float32, int64_t batch, int3
                           : quantize_f64_f64(in, batch, n_features, frac, width, is_signed, out);
 }
 
-/* Runs `n_layers` layers on `batch` events; returns 0, or -1 if out of memory.  `product` holds the first layer's accumulators, output j of
- * event e at product[j * ld + e] (integer-valued: float32 if product_is_float32, else float64). */
+/* Runs `n_layers` layers on `batch` events; returns 0, or -1 if out of memory.  `product` holds the first layer's
+ * accumulators, output j of event e at product[j * ld + e] (integer-valued: float32 if product_is_float32, else
+ * float64); a first layer that reads codes (a convolution, a pool) reads the quantized inputs instead, event e's
+ * n_inputs codes at product[e * n_inputs ...].  `width` is the widest tensor between layers. */
 int32_t hlsb_run(const hlsb_layer *layers, int32_t n_layers, const void *product, int32_t product_is_float32,
-              int64_t batch, int64_t ld) {
+              int64_t batch, int64_t ld, int32_t width) {
     hlsb_planes *planes = malloc(2 * sizeof(hlsb_planes)); /* 512 KiB: activations ping-pong between layers */
     if (!planes) return -1;
-    int need_codes = 0;
-    for (int l = 0; l < n_layers; l++) need_codes |= layers[l].out_codes;
-    planes[0].codes = planes[1].codes = NULL;
-    if (need_codes) {
-        planes[0].codes = malloc(sizeof(int32_t) * HLSB_MAX_WIDTH * HLSB_BLOCK);
-        planes[1].codes = malloc(sizeof(int32_t) * HLSB_MAX_WIDTH * HLSB_BLOCK);
-        if (!planes[0].codes || !planes[1].codes) {
-            free(planes[0].codes);
-            free(planes[1].codes);
-            free(planes);
-            return -1;
-        }
+    int need_codes = layers[0].kind == HLSB_IN_CODES || layers[0].kind == HLSB_IN_POOL, scratch_rows = 0;
+    for (int l = 0; l < n_layers; l++) {
+        need_codes |= layers[l].out_codes;
+        if (layers[l].table && layers[l].kind != HLSB_IN_POOL && layers[l].n_out > scratch_rows) scratch_rows = layers[l].n_out;
     }
+    if (width < HLSB_MAX_WIDTH) width = HLSB_MAX_WIDTH;
+    planes[0].codes = planes[1].codes = NULL;
+    int32_t *scratch = scratch_rows ? malloc(sizeof(int32_t) * scratch_rows * HLSB_BLOCK) : NULL;
+    if (need_codes) {
+        planes[0].codes = malloc(sizeof(int32_t) * (int64_t)width * HLSB_BLOCK);
+        planes[1].codes = malloc(sizeof(int32_t) * (int64_t)width * HLSB_BLOCK);
+    }
+    if ((need_codes && (!planes[0].codes || !planes[1].codes)) || (scratch_rows && !scratch)) {
+        free(planes[0].codes);
+        free(planes[1].codes);
+        free(scratch);
+        free(planes);
+        return -1;
+    }
+    const int codes_first = layers[0].kind == HLSB_IN_CODES || layers[0].kind == HLSB_IN_POOL;
+    const int32_t n_inputs = codes_first ? (layers[0].table ? (int32_t)ld : layers[0].n_in) : 0;
     for (int64_t e0 = 0; e0 < batch; e0 += HLSB_BLOCK) {
         const int m = batch - e0 < HLSB_BLOCK ? (int)(batch - e0) : HLSB_BLOCK;
         const void *block = product_is_float32 ? (const void *)((const float *)product + e0)
                                                : (const void *)((const double *)product + e0);
-        for (int l = 0; l < n_layers; l++)
-            run_layer(&layers[l], &planes[(l + 1) % 2], &planes[l % 2], block, ld, product_is_float32, e0, m);
+        if (codes_first) { /* the quantized inputs, event-major, transposed into the input codes */
+            int32_t *restrict codes = planes[1].codes;
+            for (int e = 0; e < m; e++)
+                for (int i = 0; i < n_inputs; i++)
+                    codes[(int64_t)i * HLSB_BLOCK + e] = product_is_float32
+                                                             ? (int32_t)((const float *)product)[(e0 + e) * n_inputs + i]
+                                                             : (int32_t)((const double *)product)[(e0 + e) * n_inputs + i];
+        }
+        for (int l = 0; l < n_layers; l++) {
+            const hlsb_layer *L = &layers[l];
+            if (L->kind == HLSB_IN_POOL)
+                run_pool(L, &planes[(l + 1) % 2], &planes[l % 2], e0, m);
+            else if (L->table)
+                run_window_layer(L, &planes[(l + 1) % 2], &planes[l % 2], scratch, e0, m);
+            else
+                run_layer(L, &planes[(l + 1) % 2], &planes[l % 2], block, ld, product_is_float32, e0, m);
+        }
     }
     free(planes[0].codes);
     free(planes[1].codes);
+    free(scratch);
     free(planes);
     return 0;
 }

@@ -296,7 +296,9 @@ def window_of(layer) -> Window | None:
         return None
     config = layer.get_config()
     if config.get('data_format', 'channels_last') != 'channels_last':
-        raise UnsupportedModelError(f"layer {layer.name!r}: data_format {config['data_format']!r}; only channels_last is supported")
+        raise UnsupportedModelError(
+            f'layer {layer.name!r}: data_format {config["data_format"]!r}; only channels_last is supported'
+        )
     if any(int(d) != 1 for d in np.atleast_1d(config.get('dilation_rate', 1))) or int(config.get('groups', 1)) != 1:
         raise UnsupportedModelError(f'layer {layer.name!r}: dilated or grouped convolutions are not supported')
     return Window.of_keras(shape, tuple(layer.kernel_size), tuple(layer.strides), layer.padding)
@@ -306,13 +308,17 @@ def pool_of(layer, take_min, input_encoding: Encoding, input_type: FixedType | N
     """A Keras MaxPooling1D/2D as a :class:`Pool` of levels."""
     config = layer.get_config()
     if config.get('data_format', 'channels_last') != 'channels_last':
-        raise UnsupportedModelError(f"layer {layer.name!r}: data_format {config['data_format']!r}; only channels_last is supported")
+        raise UnsupportedModelError(
+            f'layer {layer.name!r}: data_format {config["data_format"]!r}; only channels_last is supported'
+        )
     shape = tuple(int(d) for d in layer.input_shape[1:])
     size = tuple(np.atleast_1d(config['pool_size']).tolist())
     strides = tuple(np.atleast_1d(config['strides'] or config['pool_size']).tolist())
     window = Window.of_keras(shape, size, strides, config['padding'])
     take_min = np.zeros(window.channels, bool) if take_min is None else np.asarray(take_min, bool)
-    return Pool(layer.name, window, take_min, input_encoding, input_type if input_encoding is Encoding.FIXED else None, (layer.name,))
+    return Pool(
+        layer.name, window, take_min, input_encoding, input_type if input_encoding is Encoding.FIXED else None, (layer.name,)
+    )
 
 
 def fold_block(

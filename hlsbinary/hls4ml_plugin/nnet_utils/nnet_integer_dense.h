@@ -328,7 +328,6 @@ void integer_pool(const data_T data[CONFIG_T::in_size], res_T res[CONFIG_T::out_
     #pragma HLS INLINE
     #pragma HLS ARRAY_PARTITION variable = take_min complete
     typedef hlsb_window_inputs<CONFIG_T> G;
-    const int window = CONFIG_T::filt_height * CONFIG_T::filt_width;
 PoolPositions:
     for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
         #pragma HLS UNROLL
@@ -338,9 +337,9 @@ PoolPositions:
             bool first = true;
             data_T best = 0;
         PoolWindow:
-            for (int k = 0; k < window; k++) {
+            for (unsigned i = c; i < CONFIG_T::window_size; i += CONFIG_T::n_chan) { // channel c of each window element
                 #pragma HLS UNROLL
-                const int at = G::index(p, k * CONFIG_T::n_chan + c);
+                const int at = G::index(p, i);
                 if (at < 0)
                     continue;
                 const data_T v = data[at];

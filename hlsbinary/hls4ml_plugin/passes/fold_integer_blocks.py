@@ -159,7 +159,9 @@ class FoldIntegerBlocks(OptimizerPass):
         try:
             if type(keras_layer).__name__ in POOLS:  # a MaxPooling standing alone on levels
                 pool = pool_of(keras_layer, None, encoding, ftype)
-                model.replace_node(node, model.make_node(IntegerPool, node.name, {'ir': pool}, list(node.inputs), list(node.outputs)))
+                model.replace_node(
+                    node, model.make_node(IntegerPool, node.name, {'ir': pool}, list(node.inputs), list(node.outputs))
+                )
                 return True
             ops = fold_block(
                 keras_model,
@@ -182,7 +184,9 @@ class FoldIntegerBlocks(OptimizerPass):
         attributes = {'ir': ops[0], 'levels_as_values': is_output}
         model.replace_node(node, model.make_node(IntegerDense, node.name, attributes, list(node.inputs), list(node.outputs)))
         if pool_node is not None:
-            pooled = model.make_node(IntegerPool, pool_node.name, {'ir': pool_ir}, list(pool_node.inputs), list(pool_node.outputs))
+            pooled = model.make_node(
+                IntegerPool, pool_node.name, {'ir': pool_ir}, list(pool_node.inputs), list(pool_node.outputs)
+            )
             model.replace_node(pool_node, pooled)
         return True
 

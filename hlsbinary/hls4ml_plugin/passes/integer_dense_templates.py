@@ -135,6 +135,7 @@ class IntegerDenseFunctionTemplate(FunctionCallTemplate):
 
 
 pool_config_template = """struct config{index} {{
+    static const unsigned window_size = {window_size};
     static const unsigned in_size = {in_size};
     static const unsigned out_size = {out_size};
     static const unsigned n_positions = {n_positions};
@@ -152,6 +153,7 @@ class IntegerPoolConfigTemplate(LayerConfigTemplate):
         ir = node.get_attr('ir')
         params['in_size'], params['out_size'] = ir.in_size, ir.out_size
         params['n_positions'] = ir.window.n_positions
+        params['window_size'] = ir.window.window_size
         params['window'] = window_template.format(**window_params(ir.window))
         params['take_min_t'] = node.get_weights('take_min').type.name
         return self.template.format(**params)

@@ -59,7 +59,7 @@ def _refuse(node, keras_layer, reason):
 
 
 class RefuseUnfoldedKernels(ModelOptimizerPass):
-    """Before folding: a binary/ternary kernel on any layer but QDense (the folded blocks' own layers are fine)."""
+    """Before folding: a binary/ternary kernel on a layer the plugin does not fold (depthwise, separable ...)."""
 
     def __init__(self):
         super().__init__('refuse_unfolded_kernels', self.check)
@@ -75,13 +75,15 @@ class RefuseUnfoldedKernels(ModelOptimizerPass):
             keras_layer = _keras_layer(keras_model, node)
             if keras_layer is None or is_integer_dense(keras_layer):
                 continue
-            kernel_q = _quantizer_name(getattr(keras_layer, 'kernel_quantizer_internal', None))
-            if 'binary' in kernel_q or 'ternary' in kernel_q:
-                _refuse(
-                    node,
-                    keras_layer,
-                    f'its {kernel_q} kernel is not folded by hlsbinary ({type(keras_layer).__name__} layers are not supported yet)',
-                )
+            for part in ('kernel', 'depthwise', 'pointwise'):
+                kernel_q = _quantizer_name(getattr(keras_layer, f'{part}_quantizer_internal', None))
+                if 'binary' in kernel_q or 'ternary' in kernel_q:
+                    kind = type(keras_layer).__name__
+                    _refuse(
+                        node,
+                        keras_layer,
+                        f'its {kernel_q} {part} kernel is not folded by hlsbinary ({kind} layers are not supported)',
+                    )
         return False
 
 
