@@ -8,7 +8,8 @@ engine, the ratio, and a bit-for-bit check of the emulator against the C simulat
 Then how close the kernel comes to the machine: popcounts/s of the XNOR layers against this machine's measured
 popcount limit, and the BLAS first layer's GFLOP/s against single-core sgemm on large matrices.  Finally the
 memory beyond the outputs for 1x and 4x the events (flat = streaming works).
-Targets (issue 3): 16x64x32x32x5 binary >= 5M events/s, 784x128x128x128x10 binary >= 100k events/s, one core.
+Targets (issue 3): 16x64x32x32x5 binary >= 5M events/s, 784x128x128x128x10 binary >= 100k events/s, one core;
+(issue 10) the MNIST binary CNN (28x28x1, two conv+pool blocks, a dense head) >= 20k images/s.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ from hlsbinary.emulator import emulate_network  # noqa: E402
 from hlsbinary.ir import Encoding  # noqa: E402
 from hlsbinary.native import load_kernel  # noqa: E402
 
-EVENTS = {'jets': 4_000_000, 'mnist': 300_000}
+EVENTS = {'jets': 4_000_000, 'mnist': 300_000, 'cnn': 100_000}
 
 
-def inputs(name, n, rng):
+def inputs(name, n, rng, shape):
     if name.startswith('mnist'):
-        return (np.floor(rng.uniform(0, 1, (n, 784)) * 256) / 256).astype(np.float32)
-    return rng.normal(size=(n, 16)).astype(np.float32)
+        return (np.floor(rng.uniform(0, 1, (n, *shape)) * 256) / 256).astype(np.float32)
+    return rng.normal(size=(n, *shape)).astype(np.float32)
 
 
 def best_rate(fn, n, repeats=3):
@@ -49,15 +50,17 @@ def best_rate(fn, n, repeats=3):
     return best
 
 
-def csim(model, X, workdir, precision):
+def csim(model, X, workdir, precision, io_type):
     import hls4ml
 
     config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
     config['LayerName'][model.layers[0].name]['Precision']['result'] = precision
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, backend='VitisBinary', output_dir=workdir, io_type='io_parallel'
+        model, hls_config=config, backend='VitisBinary', output_dir=workdir, io_type=io_type
     )
+    t0 = time.perf_counter()
     hls_model.compile()
+    print(f'  {model.name}: C simulation ({io_type}) compiled in {time.perf_counter() - t0:.1f} s')
     hls_model.predict(X[:10])
     t0 = time.perf_counter()
     y = hls_model.predict(X)
@@ -86,7 +89,9 @@ def sgemm_peak():
 
 
 def work_per_event(network):
-    """(popcounts of 64-bit words, first-layer flops) per event."""
+    """(popcounts of 64-bit words, first-layer flops) per event of a Dense network (NaN for convolutions)."""
+    if any(getattr(layer, 'window', None) is not None for layer in network.layers):
+        return float('nan'), float('nan')
     pops = 0
     for layer in network.layers[1:]:
         words = -(-layer.n_in // 64)
@@ -108,10 +113,13 @@ def extra_memory(network, X):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        '--models', nargs='+', default=['jets_binary_64_32_32', 'mnist_binary_128_128_128', 'jets_binary_448_224_224']
+        '--models',
+        nargs='+',
+        default=['jets_binary_64_32_32', 'mnist_binary_128_128_128', 'jets_binary_448_224_224', 'mnist_binary_cnn'],
     )
     parser.add_argument('--csim-events', type=int, default=3000)
     parser.add_argument('--skip-csim', action='store_true')
+    parser.add_argument('--io-type', choices=('io_parallel', 'io_stream'), default='io_parallel', help='of the C simulation')
     args = parser.parse_args()
 
     import hlsbinary
@@ -127,8 +135,9 @@ def main():
         model = build(name)
         precision = 'ufixed<8,0>' if name.startswith('mnist') else 'fixed<16,6>'
         network = hlsbinary.read_network(model, input_precision=precision)
-        n = EVENTS['mnist' if name.startswith('mnist') else 'jets'] // (4 if '448' in name else 1)
-        X = inputs(name, n, rng)
+        kind = 'cnn' if 'cnn' in name else ('mnist' if name.startswith('mnist') else 'jets')
+        n = EVENTS[kind] // (4 if '448' in name else 1)
+        X = inputs(name, n, rng, model.input_shape[1:])
         emulate_network(network, X[:1000], engine='compiled')  # build the kernel and warm up
         rate = best_rate(lambda network=network, X=X: emulate_network(network, X, engine='compiled'), n)
         n_np = min(n, 200_000)
@@ -139,7 +148,7 @@ def main():
         if not args.skip_csim:
             Xc = X[: args.csim_events].astype(np.float64)  # float64 in: hls4ml then returns outputs as double, exactly
             with tempfile.TemporaryDirectory() as workdir:
-                y_csim, csim_rate, _ = csim(model, Xc, workdir, precision)
+                y_csim, csim_rate, _ = csim(model, Xc, workdir, precision, args.io_type)
             same = 'yes' if np.array_equal(emulate_network(network, Xc).reshape(y_csim.shape), y_csim) else 'NO'
         pops, flops = work_per_event(network)
         # Share of each resource's limit if it alone took all the time: how close the kernel runs to the machine.

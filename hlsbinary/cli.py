@@ -187,7 +187,7 @@ def _estimate(args) -> int:
     else:
         from hlsbinary.estimator import estimate_network
 
-        result = estimate_network(_network(args), part=args.part, clock_period=args.clock_period)
+        result = estimate_network(_network(args), part=args.part, clock_period=args.clock_period, io_type=args.io_type)
     print(result.table())
     if args.json:
         with publish_file(args.json, args.force, 'estimate') as tmp:
@@ -235,7 +235,7 @@ def _report(args) -> int:
         check_model_path(path)
     dataset = DATASETS[args.data][2](source=args.source)
     results = [
-        evaluate_model(path, dataset, args.input_precision, args.part, args.clock_period)
+        evaluate_model(path, dataset, args.input_precision, args.part, args.clock_period, args.io_type)
         for path in tqdm(args.models, desc='evaluating', unit='model')
     ]
     out = write_report(results, args.out, title=args.title or f'{args.data}: {len(results)} models', force=args.force)
@@ -346,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--part', type=part_arg, default=DEFAULT_PART, help='FPGA part (with a model file)')
     p.add_argument('--clock-period', type=positive_float, default=5.0, help='clock period in ns (with a model file)')
     p.add_argument('--input-precision', type=precision_arg, default=None, help='input precision (default fixed<16,6>)')
+    p.add_argument(
+        '--io-type', choices=('io_parallel', 'io_stream'), default='io_parallel', help='interface (with a model file)'
+    )
     p.add_argument('--json', default=None, help='also write the estimate as JSON to this file')
     _force(p, 'JSON file')
     p.set_defaults(func=_estimate)
@@ -370,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument('--part', type=part_arg, default=DEFAULT_PART, help='FPGA part for the estimates')
     p.add_argument('--clock-period', type=positive_float, default=5.0, help='clock period in ns for the estimates')
+    p.add_argument(
+        '--io-type', choices=('io_parallel', 'io_stream'), default='io_parallel', help='interface for the estimates'
+    )
     _force(p, 'report')
     p.set_defaults(func=_report)
 

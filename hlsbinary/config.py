@@ -208,11 +208,6 @@ def load_config(path: str | Path) -> dict:
         config['OutputDir'] = f'hls_projects/{Path(path).stem}'
     hls = config.setdefault('HLSConfig', {})
     hls.setdefault('Model', validate({}, _model_schema(), where))
-    if config['Backend'] in PLUGIN_BACKENDS and config['IOType'] != 'io_parallel':
-        raise ConfigError(
-            f'{where}: IOType: {config["IOType"]!r} is not allowed with the {config["Backend"]} backend: its binary/ternary '
-            'layers are fully unrolled arrays; use io_parallel'
-        )
     if config['Backend'] in XILINX_BACKENDS:
         config.setdefault('Part', DEFAULT_PART)
         if device_of(config['Part']) is None:
@@ -314,7 +309,7 @@ def hls_model_from_config(config_path: str | Path, verbose: bool = False):
 
 def estimate_from_config(config_path: str | Path):
     """:func:`hlsbinary.estimator.estimate` of the design ``hlsbinary convert -c`` would write (Part, ClockPeriod,
-    ClockUncertainty and every precision read from the config)."""
+    ClockUncertainty, IOType and every precision read from the config)."""
     from hlsbinary.estimator import estimate
 
     hls_model, config = hls_model_from_config(config_path)
@@ -323,4 +318,5 @@ def estimate_from_config(config_path: str | Path):
         part=config['Part'],
         clock_period=float(config['ClockPeriod']),
         clock_uncertainty=float(config['ClockUncertainty'].rstrip('%')) / 100,
+        io_type=config['IOType'],
     )

@@ -30,6 +30,23 @@ outputs, CARRY8 chains), ``io_parallel``, ReuseFactor 1, one pipelined top funct
   alive at that point is registered: those registers are the **FF** estimate, plus the output register.
   Operations chain across layer boundaries (hls4ml inlines every layer into one pipeline); II is 1.
 
+**io_stream** (``io_type='io_stream'``): every layer is a process of its own between FIFOs, so operations chain
+within a layer only, and a layer's hardware is that of *one* position:
+
+* A convolution or a pool streams its image through a line buffer (``hlsb_stream_windows``): ``kh - 1`` rows of the
+  padded width in shift registers (SRL32: one LUT per 32 bits of depth per bit lane, no block RAM) and a
+  ``kh x kw x C`` window of registers (FF), one input pixel per cycle, so its interval is the number of padded
+  pixels.  Its neurons are one position's: the full window's tree.  Where a window can reach into the padding,
+  every tap that may be padding is gated (one LUT per two bits, shared by all neurons) and on the XNOR path each
+  threshold moves with the position's count of real inputs (one adder per reachable threshold).
+* A Dense layer gathers its input packs into registers (one pack per cycle), computes, writes one pack.
+* The FIFO after each layer is as deep as the tensor has packs (hls4ml's default): shift registers up to 1,024 bits
+  (Vitis HLS's ``auto_srl_max_bits``), 36 Kb block RAMs beyond.
+* Latency = the first layer's interval (it reads the whole input) + every layer's pipeline depth + what a layer
+  still does after its last input (the bottom and right padding of its image, a Dense layer's computation and
+  write); ``II`` is the longest interval (layers overlap: each starts on the first pixels of the one before).
+  A Dense first layer is assumed to read its input as one pack (hls4ml's stream of a flat input).
+
 Where the delay constants come from: the orders of magnitude of the UltraScale+ -2 data sheet (DS923: a LUT6 about
 0.1 ns, a routed net 0.3-0.6 ns, a CARRY8 stage about 0.02 ns per bit), then one calibration: the estimate of the
 paper's binary 16x64x32x32x5 jet tagger at 200 MHz (VU9P) matches its published 40 ns latency within 25 %.  The
@@ -251,22 +268,28 @@ def layer_logic(layer, is_model_output: bool, share: bool = True) -> tuple[str, 
 
 
 def pool_logic(pool: Pool) -> tuple[str, dict[str, int], list[Step]]:
-    """A max (or min) over each window of levels, per channel: on single bits an OR (AND) of ``k`` bits, which LUT6s
-    take five new inputs at a time (``ceil((k - 1) / 5)`` LUTs, one LUT level per factor 6); on ``w``-bit codes a tree
-    of ``k - 1`` compare-and-select units, each a ``w``-bit comparison (``ceil(w / 2)`` LUTs) and a ``w``-bit
-    multiplexer (``w`` LUTs), ``ceil(log2 k)`` levels deep."""
-    width = 1 if pool.input_encoding is Encoding.BITS else (2 if pool.input_type is None else pool.input_type.width)
-    real = (pool.window.input_index().reshape(pool.window.n_positions, -1, pool.window.channels)[:, :, 0] >= 0).sum(1)
+    """Every position of a pool at once (io_parallel): see :func:`pool_tree`; windows reaching into the padding
+    pool over their real inputs only."""
+    window = pool.window
+    real = (window.input_index().reshape(window.n_positions, -1, window.channels)[:, :, 0] >= 0).sum(1)
+    return pool_tree(pool, [int(k) for k in real], window.n_positions)
+
+
+def pool_tree(pool: Pool, inputs: list[int], n_positions: int) -> tuple[str, dict[str, int], list[Step]]:
+    """A max (or min) over each window of levels, per channel, for windows of ``inputs`` real inputs each: on single
+    bits an OR (AND) of ``k`` bits, which LUT6s take five new inputs at a time (``ceil((k - 1) / 5)`` LUTs, one LUT
+    level per factor 6); on ``w``-bit codes a tree of ``k - 1`` compare-and-select units, each a ``w``-bit comparison
+    (``ceil(w / 2)`` LUTs) and a ``w``-bit multiplexer (``w`` LUTs), ``ceil(log2 k)`` levels deep."""
+    width = element_bits(pool.input_encoding, pool.input_type)
     c = pool.window.channels
+    live = n_positions * c * width
     if width == 1:
-        luts = int(sum(-(-(k - 1) // 5) for k in real)) * c
-        depth = math.ceil(math.log(max(int(real.max()), 2), 6))
-        steps = [Step(CMP_DELAY_NS, pool.out_size)] * depth
+        luts = sum(-(-(k - 1) // 5) for k in inputs) * c
+        steps = [Step(CMP_DELAY_NS, live)] * math.ceil(math.log(max(max(inputs), 2), 6))
     else:
-        luts = int(sum(k - 1 for k in real)) * c * (compare_luts(width) + width)
-        depth = math.ceil(math.log2(max(int(real.max()), 2)))
-        steps = [Step(compare_delay(width), pool.out_size * width)] * depth
-    return f'max-pool {"x".join(map(str, pool.window.kernel))}', {'pool': luts}, steps
+        luts = sum(k - 1 for k in inputs) * c * (compare_luts(width) + width)
+        steps = [Step(compare_delay(width), live)] * math.ceil(math.log2(max(max(inputs), 2)))
+    return f'max-pool {"x".join(map(str, pool.window.kernel))}', {'pool': int(luts)}, steps
 
 
 def neuron_logic(
@@ -274,8 +297,9 @@ def neuron_logic(
 ) -> tuple[str, dict[str, int], list[Step]]:
     """``(kind, LUTs by component, steps)`` of the neurons of one position (a Dense layer's only one), whose
     ``weights`` are the layer's with the leaves of padding zeroed."""
+    kp = plan(layer)  # widths are the layer's, whichever leaves the padding removes (the kernel declares them so)
+    out_t, _, _ = output_type(layer, is_model_output)
     layer = dataclasses.replace(layer, weights=weights)
-    kp = plan(layer)
     n_out = layer.n_out
     luts: dict[str, int] = {}
     steps: list[Step] = []
@@ -291,7 +315,6 @@ def neuron_logic(
     if layer.weight_kind != 'binary':
         kind += f' ({layer.weight_kind} w' + (f', {kp.n_planes} digit planes)' if kp.n_planes > 1 else ')')
     stage = layer.output
-    out_t, _, _ = output_type(layer, is_model_output)
     if isinstance(stage, ThresholdStage):
         comparators = reachable_thresholds(layer)
         counters = [sum(lut for _, lut, _, _ in tree_levels(np.ones((int(c), 1), np.int8), 1, True)) for c in comparators]
@@ -323,6 +346,7 @@ def estimate_network(
     clock_period: float = 5.0,
     clock_uncertainty: float = DEFAULT_UNCERTAINTY,
     share_subtrees: bool = True,
+    io_type: str = 'io_parallel',
 ) -> Estimate:
     """Estimate ``network``'s fully unrolled design; see the module docstring for every formula.
 
@@ -330,10 +354,14 @@ def estimate_network(
     """
     if clock_period <= 0:
         raise ValueError(f'clock_period must be positive (ns), got {clock_period}')
+    if io_type not in ('io_parallel', 'io_stream'):
+        raise ValueError(f"io_type must be 'io_parallel' or 'io_stream', got {io_type!r}")
     budget = clock_period * (1.0 - clock_uncertainty)
+    if io_type == 'io_stream':
+        return Estimate(find_part(part), clock_period, stream_layers(network, budget, clock_period, share_subtrees))
     layers, used, live_before = [], 0.0, 0  # operations chain across layers, so do the values a cut must register
-    for layer in network.layers:
-        is_output = layer is network.layers[-1] or (layer is network.layers[-2] and isinstance(network.layers[-1], Pool))
+    for index, layer in enumerate(network.layers):
+        is_output = _is_output(network, index)
         kind, luts, steps = layer_logic(layer, is_output, share_subtrees)
         est = LayerEstimate(layer.name, kind, int(sum(luts.values())), LUT_detail=luts)
         for step in steps:
@@ -351,6 +379,120 @@ def estimate_network(
     return Estimate(find_part(part), clock_period, layers)
 
 
+def _is_output(network: Network, index: int) -> bool:
+    """Whether layer ``index`` writes the model's output (the last layer, or the last before a final pool)."""
+    last = len(network.layers) - 1
+    return index == last or (index == last - 1 and isinstance(network.layers[last], Pool))
+
+
+def element_bits(encoding: Encoding, ftype) -> int:
+    """Bits of one tensor element: 1 for binary bits, 2 for ternary levels, else its fixed-point width."""
+    if encoding is Encoding.BITS:
+        return 1
+    return 2 if ftype is None else ftype.width
+
+
+def fifo_cost(depth: int, width: int) -> tuple[int, int]:
+    """``(LUTs, 36 Kb block RAMs)`` of a FIFO: shift registers (SRL32) up to 1,024 bits, block RAM beyond, in the
+    aspect ratio that needs the fewest (512x72 ... 32Kx1)."""
+    if depth * width <= 1024:
+        return width * -(-depth // 32), 0
+    shapes = [(72, 512), (36, 1024), (18, 2048), (9, 4096), (4, 8192), (2, 16384), (1, 32768)]
+    return 0, min(-(-width // w) * -(-depth // d) for w, d in shapes)
+
+
+def _image(window) -> tuple[int, int, int, int, int, int]:
+    """``(kh, kw, padded height, padded width, bottom pad, right pad)`` of a window; a 1D sequence is one row."""
+    if len(window.kernel) == 1:
+        (k,), (n,), ((before, after),) = window.kernel, window.in_shape[:-1], window.pads
+        return 1, k, 1, n + before + after, 0, after
+    (kh, kw), (h, w) = window.kernel, window.in_shape[:-1]
+    (top, bottom), (left, right) = window.pads
+    return kh, kw, h + top + bottom, w + left + right, bottom, right
+
+
+def _pipeline(steps: list[Step], budget: float) -> tuple[int, int]:
+    """``(cycles, FF)`` of one layer's logic pipelined on its own (it starts after a FIFO and ends in one)."""
+    cycles, ff, used, live = 1, 0, 0.0, 0
+    for step in steps:
+        if used > 0 and used + step.delay_ns > budget:
+            cycles += 1
+            ff += live
+            used = 0.0
+        used += step.delay_ns
+        live = step.live_bits
+    return cycles, ff + live
+
+
+def stream_layers(network: Network, budget: float, clock_period: float, share: bool) -> list[LayerEstimate]:
+    """Per-layer estimates of the ``io_stream`` design (module docstring)."""
+    estimates, pack_in = [], network.in_size  # a flat input arrives as one pack
+    for index, layer in enumerate(network.layers):
+        is_output = _is_output(network, index)
+        in_bits = element_bits(layer.input_encoding, layer.input_type)
+        window = layer.window
+        if isinstance(layer, Pool):
+            k = int(np.prod(window.kernel))
+            kind, luts, steps = pool_tree(layer, [k], 1)
+            kind += ' stream'
+            out_bits, n_out = in_bits, window.channels
+        else:
+            kind, luts, steps = neuron_logic(layer, layer.weights, is_output, share)
+            out_t, _, _ = output_type(layer, is_output)
+            out_bits, n_out = out_t.width, layer.n_out
+        ff = 0
+        if window is not None:
+            kh, kw, hp, wp, bottom, right = _image(window)
+            c = window.channels
+            kind = (f'conv {"x".join(map(str, window.kernel))} ' if isinstance(layer, IntegerLayer) else '') + kind
+            luts['line buffer'] = (kh - 1) * c * in_bits * -(-wp // 32)
+            ff += kh * kw * c * in_bits  # the window registers
+            counter = max(hp, wp).bit_length()
+            luts['control'], ff = 4 * counter, ff + 4 * counter
+            padded = window.input_index() < 0
+            if padded.any() and isinstance(layer, IntegerLayer):
+                maybe_padding = int(padded.any(axis=0).sum())  # taps that lie in the padding at some position
+                kp = plan(layer)
+                if kp.popcount and isinstance(layer.output, ThresholdStage):
+                    luts['padding'] = int(reachable_thresholds(layer).sum()) * kp.compare_width
+                elif not kp.popcount:
+                    luts['padding'] = -(-maybe_padding * in_bits // 2)
+            interval, packs_out = hp * wp, window.n_positions
+            depth, pipe_ff = _pipeline(steps, budget)
+            after_last_input = depth + bottom * wp + right
+        else:
+            reads = max(1, layer.in_size // pack_in)
+            ff += layer.in_size * in_bits  # the gathered inputs
+            depth, pipe_ff = _pipeline(steps, budget)
+            interval, packs_out = reads + depth + 1, 1
+            after_last_input = depth + 1
+        ff += pipe_ff
+        bram = 0
+        if index < len(network.layers) - 1:  # the FIFO to the next layer (the last writes the top-level port)
+            fifo_luts, bram = fifo_cost(packs_out, n_out * out_bits)
+            if fifo_luts:
+                luts['fifo'] = fifo_luts
+        if index == 0:  # the first layer reads the whole input: its latency is its interval (and its pipeline)
+            cycles = interval + (depth if window is not None else 0)
+        else:
+            cycles = after_last_input
+        estimates.append(
+            LayerEstimate(
+                layer.name,
+                kind,
+                int(sum(luts.values())),
+                FF=ff,
+                BRAM=bram,
+                latency_cycles=cycles,
+                latency_ns=cycles * clock_period,
+                II=interval,
+                LUT_detail=luts,
+            )
+        )
+        pack_in = n_out
+    return estimates
+
+
 def estimate(
     model,
     part: str | Part = DEFAULT_PART,
@@ -358,15 +500,20 @@ def estimate(
     input_precision: str | None = None,
     clock_uncertainty: float = DEFAULT_UNCERTAINTY,
     share_subtrees: bool = True,
+    io_type: str | None = None,
 ) -> Estimate:
     """LUT/FF/DSP/BRAM and latency of the design the plugin generates for ``model``.
 
     ``model`` is a :class:`Network`, an hls4ml model converted with VivadoBinary/VitisBinary, a QKeras model or a
-    path to a saved one (``input_precision`` as in :func:`hlsbinary.emulate`).
+    path to a saved one (``input_precision`` as in :func:`hlsbinary.emulate`).  ``io_type`` defaults to the hls4ml
+    model's own, else ``'io_parallel'``.
     """
     from hlsbinary.emulator import network_of
 
-    return estimate_network(network_of(model, input_precision), part, clock_period, clock_uncertainty, share_subtrees)
+    if io_type is None:
+        io_type = getattr(getattr(model, 'config', None), 'get_config_value', lambda key: None)('IOType') or 'io_parallel'
+    network = network_of(model, input_precision)
+    return estimate_network(network, part, clock_period, clock_uncertainty, share_subtrees, io_type)
 
 
 __all__ = ['Estimate', 'LayerEstimate', 'PARTS', 'Part', 'csd_digits', 'estimate', 'estimate_network', 'find_part']

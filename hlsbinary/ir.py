@@ -192,13 +192,18 @@ class Window:
 
     @classmethod
     def of_keras(cls, in_shape, kernel, strides, padding: str) -> Window:
-        """The window of a Keras layer (``padding`` 'valid' or 'same', TensorFlow's convention)."""
+        """The window of a Keras layer (``padding`` 'valid', 'same' or, for Conv1D, 'causal': TensorFlow's
+        conventions, 'causal' being k - 1 zeros before the sequence)."""
+        if padding not in ('valid', 'same', 'causal'):
+            raise ValueError(f"padding {padding!r}: one of 'valid', 'same', 'causal'")
         pads = []
         for n, k, s in zip(in_shape[:-1], kernel, strides, strict=True):
             if padding == 'same':
                 out = -(-n // s)
                 total = max((out - 1) * s + k - n, 0)
                 pads.append((total // 2, total - total // 2))
+            elif padding == 'causal':
+                pads.append((k - 1, 0))
             else:
                 pads.append((0, 0))
         return cls(

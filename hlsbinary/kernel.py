@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hlsbinary.fold import accumulator_range, signed_width, unsigned_width
-from hlsbinary.ir import AffineStage, Encoding, FixedType, IntegerLayer, ThresholdStage
+from hlsbinary.ir import AffineStage, Encoding, FixedType, IntegerLayer, Pool, ThresholdStage
 
 HLS_WORD_BITS = 32  # weight masks in the HLS project: 32-bit words (ap_uint<32> constants)
 
@@ -240,3 +240,39 @@ def affine_types(layer: IntegerLayer) -> tuple[FixedType, FixedType, FixedType]:
 
 STORAGE_BITS = 32  # thresholds and affine constants are stored as ap_int<32>/<64> (constants: their storage type
 # costs no hardware; one type for every layer compiles faster) and cast to their exact types where they are used
+
+
+MAXIMUM_PARTITION = 4096  # hls4ml's MaximumSize: config_array_partition -maximum_size in build_prj.tcl
+
+
+def partitioned_arrays(layer: IntegerLayer | Pool, io_type: str) -> dict[str, int]:
+    """Elements of every array the generated code partitions completely for ``layer``: Vivado/Vitis HLS will not
+    partition one beyond ``MaximumSize`` (hls4ml's config key, 4,096 by default)."""
+    arrays: dict[str, int] = {}
+    if io_type == 'io_parallel':
+        arrays['output'] = layer.out_size  # hls4ml partitions every io_parallel tensor
+    elif layer.window is not None:  # the line buffer (hlsb_stream_windows)
+        w = layer.window
+        kh = 1 if len(w.kernel) == 1 else w.kernel[0]
+        padded_width = w.in_shape[-2] + sum(w.pads[-1])
+        arrays['line buffer'] = kh * padded_width * w.channels
+    else:
+        arrays['gathered inputs'] = layer.in_size
+    if isinstance(layer, IntegerLayer):
+        kp = plan(layer)
+        arrays['weight masks'] = layer.n_out * kp.n_words
+        if isinstance(layer.output, ThresholdStage):
+            arrays['thresholds'] = layer.output.thresholds.size
+    return arrays
+
+
+def partition_warnings(layer: IntegerLayer | Pool, io_type: str, maximum: int = MAXIMUM_PARTITION) -> list[str]:
+    """One sentence per array of ``layer`` too large to partition (empty when the layer fits)."""
+    hint = 'io_stream, fewer neurons or filters' if io_type == 'io_parallel' else 'fewer neurons or filters'
+    return [
+        f'layer {layer.name!r}: its {name} array has {size:,} elements, more than MaximumSize {maximum:,}: Vivado/Vitis '
+        f'HLS will not partition it completely and the design will not be fully parallel (use {hint}, or raise '
+        'MaximumSize in the HLS config)'
+        for name, size in partitioned_arrays(layer, io_type).items()
+        if size > maximum
+    ]

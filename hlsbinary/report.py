@@ -62,7 +62,8 @@ class ModelResult:
         }
         if self.estimate is not None:
             row['estimate'] = {
-                key: getattr(self.estimate, key) for key in ('LUT', 'FF', 'DSP', 'BRAM', 'latency_cycles', 'latency_ns')
+                key: getattr(self.estimate, key)
+                for key in ('LUT', 'FF', 'DSP', 'BRAM', 'latency_cycles', 'latency_ns', 'II')
             }
             row['percent'] = self.estimate.percent()
         return row
@@ -126,12 +127,16 @@ def _markdown(title: str, rows: list[dict], class_names: list[str], images: list
         )
     estimated = [row for row in rows if 'estimate' in row]
     if estimated:
-        lines += ['', '| model | LUT | FF | DSP | BRAM | latency (cycles) | latency (ns) |', '|---|---|---|---|---|---|---|']
+        lines += [
+            '',
+            '| model | LUT | FF | DSP | BRAM | latency (cycles) | latency (ns) | II (cycles) |',
+            '|---|---|---|---|---|---|---|---|',
+        ]
         for row in estimated:
             e, p = row['estimate'], row['percent']
             lines.append(
                 f'| {row["model"]} | {e["LUT"]:,} ({p["LUT"]:.2f}%) | {e["FF"]:,} ({p["FF"]:.2f}%) | {e["DSP"]} | '
-                f'{e["BRAM"]} | {e["latency_cycles"]} | {e["latency_ns"]:.1f} |'
+                f'{e["BRAM"]} | {e["latency_cycles"]} | {e["latency_ns"]:.1f} | {e["II"]} |'
             )
         lines += ['', 'Resources and latency are hlsbinary estimates (no synthesis); see hlsbinary/estimator.py.']
     lines.append('')
@@ -221,11 +226,12 @@ def evaluate_model(
     input_precision: str | None = None,
     part: str = 'xcvu9p-flga2104-2L-e',
     clock_period: float = 5.0,
+    io_type: str = 'io_parallel',
 ) -> ModelResult:
     """A saved model's :class:`ModelResult` on ``dataset``'s test part.
 
     Binary/ternary networks are evaluated by the bit-exact firmware emulation (what the FPGA would output) and
-    estimated; other models (e.g. the float baselines) by Keras, without an estimate.
+    estimated (for ``io_type``); other models (e.g. the float baselines) by Keras, without an estimate.
     """
     from hlsbinary.emulator import emulate_network
     from hlsbinary.estimator import estimate_network
@@ -246,5 +252,5 @@ def evaluate_model(
         scores = scores if ends_in_softmax else softmax(scores)
         return ModelResult(name, dataset.y_test, scores, dataset.class_names, None, 'Keras (not folded by the plugin)')
     scores = softmax(emulate_network(network, dataset.X_test))  # class probabilities of the firmware's logits
-    est = estimate_network(network, part=part, clock_period=clock_period)
+    est = estimate_network(network, part=part, clock_period=clock_period, io_type=io_type)
     return ModelResult(name, dataset.y_test, scores, dataset.class_names, est, f'firmware emulation, {precision} inputs')

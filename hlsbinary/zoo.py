@@ -90,7 +90,46 @@ class Spec:
         return f'{"/".join(kinds)} weights, {act}'
 
 
-ARCHITECTURES: dict[str, Spec] = {
+@dataclass(frozen=True)
+class ConvSpec:
+    """A CNN on flat inputs reshaped to ``input_shape`` (channels last): conv blocks ``(filters, kernel, stride,
+    pool)``, each Conv -> BatchNormalization -> activation [-> MaxPooling of ``pool`` (1: none)], then Flatten, the
+    hidden Dense ``dense`` widths and the classes.  ``weights``: one kind, or one per layer (convs then dense)."""
+
+    input_shape: tuple[int, ...]
+    convs: tuple[tuple[int, int, int, int], ...]
+    dense: tuple[int, ...]
+    weights: str | tuple[str, ...]
+    activation: str
+    padding: str = 'valid'
+
+    def __post_init__(self):
+        n_layers = len(self.convs) + len(self.dense)
+        kinds = (self.weights,) if isinstance(self.weights, str) else self.weights
+        if not isinstance(self.weights, str) and len(kinds) != n_layers:
+            raise ValueError(f'{len(kinds)} weight kinds for {n_layers} layers')
+        for kind in kinds:
+            check_weight_kind(kind)
+        check_activation_kind(self.activation)
+
+    @property
+    def n_in(self) -> int:
+        return int(np.prod(self.input_shape))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(c[0] for c in self.convs) + tuple(self.dense)
+
+    weights_of = Spec.weights_of
+    layer_weights = Spec.layer_weights
+    convertible = Spec.convertible
+    plugin_note = Spec.plugin_note
+
+    def describe(self) -> str:
+        return 'CNN, ' + Spec.describe(self)
+
+
+ARCHITECTURES: dict[str, Spec | ConvSpec] = {
     'jets_float_64_32_32': Spec(16, (64, 32, 32, 5), 'float', 'relu'),
     'jets_binary_64_32_32': Spec(16, (64, 32, 32, 5), 'binary', 'binary_tanh'),
     'jets_binary_448_224_224': Spec(16, (448, 224, 224, 5), 'binary', 'binary_tanh'),
@@ -101,6 +140,10 @@ ARCHITECTURES: dict[str, Spec] = {
     'mnist_float_128_128_128': Spec(784, (128, 128, 128, 10), 'float', 'relu'),
     'mnist_binary_128_128_128': Spec(784, (128, 128, 128, 10), 'binary', 'binary_tanh'),
     'mnist_ternary_128_128_128': Spec(784, (128, 128, 128, 10), 'ternary', 'ternary_tanh'),
+    # CNNs: every layer's output stays under the 4,096 elements an array may have to be fully partitioned
+    'mnist_binary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'binary', 'binary_tanh'),
+    'mnist_ternary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'ternary', 'ternary_tanh'),
+    'jets_binary_conv1d': ConvSpec((30, 3), ((8, 3, 1, 2), (8, 3, 1, 2)), (32, 5), 'binary', 'binary_tanh'),
 }
 
 
@@ -145,11 +188,12 @@ def activation_layer(kind: str, name: str):
     return QActivation(quantized_relu(bits, min(bits, 2)), name=name)
 
 
-def build_model(s: Spec, name: str = 'model'):
-    """The untrained Keras model of a :class:`Spec` (Glorot kernels, BatchNorm at identity); outputs are logits.
+def build_model(s: Spec | ConvSpec, name: str = 'model'):
+    """The untrained Keras model of a :class:`Spec` or :class:`ConvSpec` (Glorot kernels, BatchNorm at identity);
+    outputs are logits.
 
     Every hidden block is ``Dense/QDense -> BatchNormalization -> activation``, the output block
-    ``Dense/QDense -> BatchNormalization``; no biases (BatchNorm has them).
+    ``Dense/QDense -> BatchNormalization``; no biases (BatchNorm has them).  A CNN's conv blocks come first.
     """
     from qkeras import QDense
     from tensorflow.keras.layers import BatchNormalization, Dense, Input
@@ -157,7 +201,12 @@ def build_model(s: Spec, name: str = 'model'):
 
     inp = Input((s.n_in,), name='inputs')  # 'input' is a reserved name in hls4ml
     x = inp
-    for i, width in enumerate(s.widths):
+    if isinstance(s, ConvSpec):
+        x = _conv_blocks(s, x)
+    first_dense = len(s.convs) if isinstance(s, ConvSpec) else 0
+    widths = s.dense if isinstance(s, ConvSpec) else s.widths
+    for i, width in enumerate(widths):
+        i = i + first_dense
         last = i == len(s.widths) - 1
         dense_name = 'output' if last else f'fc{i + 1}'
         quantizer = kernel_quantizer(s.weights_of(i))
@@ -169,6 +218,31 @@ def build_model(s: Spec, name: str = 'model'):
         if not last:
             x = activation_layer(s.activation, f'act{i + 1}')(x)
     return Model(inp, x, name=name)
+
+
+def _conv_blocks(s: ConvSpec, x):
+    from qkeras import QConv1D, QConv2D
+    from tensorflow.keras.layers import BatchNormalization, Conv1D, Conv2D, Flatten, MaxPooling1D, MaxPooling2D, Reshape
+
+    x = Reshape(s.input_shape, name='image')(x)
+    two_d = len(s.input_shape) == 3
+    for i, (filters, kernel, stride, pool) in enumerate(s.convs):
+        quantizer = kernel_quantizer(s.weights_of(i))
+        name = f'conv{i + 1}'
+        if quantizer is None:
+            x = (Conv2D if two_d else Conv1D)(filters, kernel, strides=stride, padding=s.padding, use_bias=False, name=name)(
+                x
+            )
+        else:
+            layer = QConv2D if two_d else QConv1D
+            x = layer(
+                filters, kernel, strides=stride, padding=s.padding, kernel_quantizer=quantizer, use_bias=False, name=name
+            )(x)
+        x = BatchNormalization(name=f'bn_conv{i + 1}')(x)
+        x = activation_layer(s.activation, f'act_conv{i + 1}')(x)
+        if pool > 1:
+            x = (MaxPooling2D if two_d else MaxPooling1D)(pool, name=f'pool{i + 1}')(x)
+    return Flatten(name='flatten')(x)
 
 
 def architecture(name: str):
@@ -184,14 +258,14 @@ def build(name: str, seed: int = 0):
 
 
 def _initialise(model, rng):
-    from tensorflow.keras.layers import BatchNormalization, Dense
+    from tensorflow.keras.layers import BatchNormalization, Conv1D, Conv2D, Dense
 
     fan_in = None
     for layer in model.layers:
-        if isinstance(layer, Dense):  # QDense is a Dense
+        if isinstance(layer, Dense | Conv1D | Conv2D):  # QDense and QConv are these
             kernel = rng.normal(0, 1, layer.kernel.shape).astype(np.float32)
             layer.set_weights([kernel])
-            fan_in = kernel.shape[0]
+            fan_in = int(np.prod(kernel.shape[:-1]))
         elif isinstance(layer, BatchNormalization):
             n = layer.gamma.shape[0]
             gamma = rng.normal(1, 0.5, n)

@@ -20,7 +20,6 @@ from hlsbinary.frontend.activations import ternary_tanh  # noqa: E402
 from tests.zoo import check_agreement, randomize, representable_inputs  # noqa: E402
 
 pytestmark = pytest.mark.csim
-BACKENDS = ('VitisBinary', 'VivadoBinary')
 
 
 def conv2d_chain():
@@ -69,22 +68,77 @@ def conv1d_chain():
     return Model(inp, x, name='conv1d_chain')
 
 
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_conv2d_chain(outdir, rng, backend):
+def conv2d_rectangular_chain():
+    """Rectangular images, non-square kernels and strides, 'same' padding with a stride (uneven borders), a pool
+    whose windows do not tile the image, ternary activations into a multi-bit kernel."""
+    inp = Input((9, 13, 3), name='img')
+    x = QConv2D(5, (2, 3), strides=(2, 1), padding='same', kernel_quantizer=ternary(), name='r0')(inp)
+    x = BatchNormalization(name='bn0')(x)
+    x = QActivation(ternary_tanh, name='a0')(x)
+    x = QConv2D(3, (3, 1), padding='same', kernel_quantizer=quantized_bits(3, 0, alpha=1), use_bias=False, name='r1')(x)
+    x = BatchNormalization(name='bn1')(x)
+    x = QActivation(binary_tanh, name='a1')(x)
+    x = MaxPooling2D((2, 3), strides=(1, 2), name='p1')(x)  # after the activation: an OR of bits, windows overlap
+    x = QConv2D(4, (1, 4), strides=(1, 2), padding='same', kernel_quantizer=binary(), use_bias=False, name='r2')(x)
+    x = MaxPooling2D((3, 2), padding='same', name='p2')(x)  # before the BatchNorm, padded
+    x = BatchNormalization(name='bn2')(x)
+    x = QActivation(binary_tanh, name='a2')(x)
+    x = Flatten(name='flat')(x)
+    x = QDense(3, kernel_quantizer=binary(), name='out')(x)
+    return Model(inp, x, name='conv2d_rectangular_chain')
+
+
+IO = [
+    ('VitisBinary', 'io_parallel'),
+    ('VivadoBinary', 'io_parallel'),
+    ('VitisBinary', 'io_stream'),
+    ('VivadoBinary', 'io_stream'),
+]
+
+
+@pytest.mark.parametrize(('backend', 'io_type'), IO)
+def test_conv2d_chain(outdir, rng, backend, io_type):
     model = conv2d_chain()
     X = representable_inputs(rng, 1500, (14, 14, 2))
     randomize(model, rng, X, weight_scale=0.6)
-    hls_model = check_agreement(model, X, backend, outdir)
+    hls_model = check_agreement(model, X, backend, outdir, io_type=io_type)
     kinds = [n.class_name for n in hls_model.graph.values()]
     assert kinds.count('IntegerDense') == 6 and kinds.count('IntegerPool') == 2
 
 
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_conv1d_chain(outdir, rng, backend):
+@pytest.mark.parametrize(('backend', 'io_type'), IO)
+def test_conv1d_chain(outdir, rng, backend, io_type):
     model = conv1d_chain()
     X = representable_inputs(rng, 2000, (24, 3))
     randomize(model, rng, X, weight_scale=0.6)
-    check_agreement(model, X, backend, outdir)
+    check_agreement(model, X, backend, outdir, io_type=io_type)
+
+
+@pytest.mark.parametrize(('backend', 'io_type'), [IO[0], IO[3]])
+def test_conv2d_rectangular_chain(outdir, rng, backend, io_type):
+    model = conv2d_rectangular_chain()
+    X = representable_inputs(rng, 1500, (9, 13, 3))
+    randomize(model, rng, X, weight_scale=0.6)
+    check_agreement(model, X, backend, outdir, io_type=io_type)
+
+
+@pytest.mark.parametrize(('backend', 'io_type'), [IO[1], IO[2]])
+def test_causal_conv1d(outdir, rng, backend, io_type):
+    """'causal' padding puts k - 1 zeros before the sequence, whatever the stride (hls4ml's own padding arithmetic
+    pads k - stride there, which moves every window of a strided causal convolution)."""
+    inp = Input((13, 2), name='seq')
+    x = QConv1D(4, 3, strides=2, padding='causal', kernel_quantizer=binary(), use_bias=False, name='causal')(inp)
+    x = BatchNormalization(name='bn')(x)
+    x = QActivation(binary_tanh, name='act')(x)
+    x = QConv1D(3, 4, padding='causal', kernel_quantizer=ternary(), use_bias=False, name='causal_xnor')(x)
+    x = BatchNormalization(name='bn2')(x)
+    x = QActivation(ternary_tanh, name='act2')(x)
+    x = Flatten(name='flat')(x)
+    x = QDense(3, kernel_quantizer=binary(), name='out')(x)
+    model = Model(inp, x)
+    X = representable_inputs(rng, 1500, (13, 2))
+    randomize(model, rng, X)
+    check_agreement(model, X, backend, outdir, io_type=io_type)
 
 
 def test_pool_before_a_negative_batchnorm_takes_the_minimum(rng):

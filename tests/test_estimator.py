@@ -10,7 +10,7 @@ from test_emulator import random_network
 
 from hlsbinary.estimator import PARTS, Part, csd_digits, estimate_network, find_part, leaf_digits, tree_levels
 from hlsbinary.fold import fold_affine
-from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, ThresholdStage
+from hlsbinary.ir import Encoding, FixedType, IntegerLayer, Network, Pool, ThresholdStage, Window
 
 JETS_INPUT = FixedType(16, 6, True)
 
@@ -56,6 +56,70 @@ def test_golden_counts_by_hand():
     assert (l2.LUT, l2.FF, l2.latency_cycles) == (50, 46, 2)
     assert l2.LUT_detail == {'adder tree': 1, '2p-n': 3, 'affine': 46}
     assert (est.LUT, est.FF, est.latency_ns) == (66, 46, 10.0)
+
+
+def golden_conv_network():
+    """A max-pool of 4-bit inputs and a 'same' 1D convolution, small enough to count by hand
+    (test_golden_conv_counts_by_hand)."""
+    t4 = FixedType(4, 2, True)
+    pool = Pool('p', Window((8, 1), (2,), (2,), ((0, 0),)), np.zeros(1, bool), Encoding.FIXED, t4)
+    w = np.array([[1, 1], [1, -1], [1, 1]], np.int8)  # taps (k, filter): n0 = x0 + x1 + x2, n1 = x0 - x1 + x2
+    stage = ThresholdStage(np.array([[0], [0]]), np.array([False, False]), (-1, 1))
+    conv = IntegerLayer('c', w, Encoding.FIXED, t4, stage, window=Window((4, 1), (3,), (1,), ((1, 1),)))
+    return Network((pool, conv), t4)
+
+
+def test_golden_conv_counts_by_hand():
+    """Counted by hand (VU9P, 5 ns: 4.375 ns per cycle).
+
+    Pool: windows of two 4-bit codes: one compare-and-select each, 2 + 4 = 6 LUTs, compare(4) = 0.68 ns.
+    Convolution: accumulator [-24, 22], 6 bits, compares on 6 bits.  The tree of a full window (taps 0 | 1 2):
+    level 1 adds taps 1 and 2, level 2 adds tap 0; the filters differ on every range, so 2 + 2 adders x 6 LUTs =
+    24; thresholds 2 x 3 = 6.  Steps add(6) 0.82, add(6) 0.82, compare(6) 0.72 ns.  Its outputs are the model's:
+    -1/+1 in 2 bits.
+
+    io_parallel: 4 pool windows, 24 LUTs.  Conv positions 1 and 2 are full windows (24 + 6 each); position 0 lacks
+    tap 0, position 3 tap 2: one adder level each, at the layer's 6 bits (12 + 6).  Conv LUT 96.  Everything
+    chains into 3.04 ns: one cycle, the output register holds 4 positions x 2 filters x 2 bits = 16 FF.
+
+    io_stream: the pool reads 8 pixels (interval 8), one window's logic (6), a 1x2 window of 4-bit registers (8 FF),
+    four counters of bit_length(8) = 4 bits (16 LUT, 16 FF), its output register (4 FF), the FIFO to the
+    convolution (4 packs of 4 bits in SRLs: 4 LUTs): LUT 26, FF 28, latency 8 + 1.  The convolution: one
+    position's logic (24 + 6), taps 0 and 2 can be padding, gated: ceil(2 x 4 / 2) = 4 LUTs; a 1x3 window of 4-bit
+    registers (12 FF), no line (one row), counters of bit_length(6 padded columns) = 3 bits (12 LUT, 12 FF), its
+    output register (4 FF): LUT 46, FF 28, interval 6, and after the last input its pipeline and the right pad: 2.
+    """
+    parallel = estimate_network(golden_conv_network())
+    pool, conv = parallel.layers
+    assert (pool.LUT, pool.FF, pool.latency_cycles) == (24, 0, 0)
+    assert conv.LUT_detail == {'adder tree': 72, 'thresholds': 24}
+    assert (conv.LUT, conv.FF, conv.latency_cycles) == (96, 16, 1)
+    stream = estimate_network(golden_conv_network(), io_type='io_stream')
+    pool, conv = stream.layers
+    assert pool.LUT_detail == {'pool': 6, 'line buffer': 0, 'control': 16, 'fifo': 4}
+    assert (pool.LUT, pool.FF, pool.latency_cycles, pool.II) == (26, 28, 9, 8)
+    assert conv.LUT_detail == {'adder tree': 24, 'thresholds': 6, 'line buffer': 0, 'control': 12, 'padding': 4}
+    assert (conv.LUT, conv.FF, conv.latency_cycles, conv.II) == (46, 28, 2, 6)
+    assert (stream.LUT, stream.FF, stream.latency_cycles, stream.II, stream.BRAM) == (72, 56, 11, 8, 0)
+
+
+def test_stream_line_buffer_and_fifo_grow_with_the_image():
+    """A 2D image: (kh - 1) rows of the padded width in SRL32s, one LUT per 32 pixels per bit lane; a FIFO of more than
+    1,024 bits goes to block RAM; on the XNOR path every reachable threshold moves with the real-input count."""
+    from hlsbinary.estimator import fifo_cost
+
+    assert fifo_cost(32, 32) == (32, 0) and fifo_cost(33, 16) == (32, 0) and fifo_cost(33, 32) == (0, 1)
+    assert fifo_cost(676, 16) == (0, 1) and fifo_cost(4096, 72) == (0, 8) and fifo_cost(1024, 40) == (0, 2)
+    rng = np.random.default_rng(0)
+    w = rng.choice(np.array([-1, 1], np.int8), size=(3 * 3 * 5, 4))
+    stage = ThresholdStage(np.zeros((4, 1), np.int64), np.zeros(4, bool), (-1, 1))
+    for width, lane_luts in ((30, 2), (31, 4), (64, 6)):  # padded 32, 33, 66: 1, 2, 3 SRL32s x 2 rows
+        window = Window((8, width, 5), (3, 3), (1, 1), ((1, 1), (1, 1)))
+        conv = IntegerLayer('c', w, Encoding.BITS, None, stage, window=window)
+        est = estimate_network(Network((conv,), FixedType(16, 6, True)), io_type='io_stream').layers[0]
+        assert est.LUT_detail['line buffer'] == lane_luts * 5  # 5 channels of 1 bit
+        assert est.LUT_detail['padding'] == 4 * 7  # 4 reachable thresholds, each moved by a 7-bit adder (n_in 45)
+        assert est.II == 10 * (width + 2)
 
 
 @pytest.mark.parametrize('factor', [0.7, 1.3])

@@ -58,16 +58,6 @@ def test_settings_the_layers_cannot_honour_are_refused(outdir, key, value):
         _convert(Model(inp, x), outdir, **{key: value})
 
 
-def test_io_stream_is_refused(outdir):
-    inp = Input((6,), name='x')
-    x = QDense(3, kernel_quantizer=binary(), name='out')(inp)
-    config = hls4ml.utils.config_from_keras_model(Model(inp, x), granularity='name', backend='VivadoBinary')
-    with pytest.raises(UnsupportedModelError, match=r"IOType 'io_stream' is not supported by the VivadoBinary backend"):
-        hls4ml.converters.convert_from_keras_model(
-            Model(inp, x), hls_config=config, backend='VivadoBinary', output_dir=str(outdir / 'p'), io_type='io_stream'
-        )
-
-
 @pytest.mark.csim
 def test_standard_layer_after_a_binary_block_gets_minus_one_plus_one(outdir, rng):
     """A float Dense after a binary block stays on hls4ml's standard path: it must see -1/+1, as in QKeras."""
@@ -89,3 +79,32 @@ def test_standard_layer_after_a_binary_block_gets_minus_one_plus_one(outdir, rng
     )
     hls_model.compile()
     np.testing.assert_array_equal(hls_model.predict(X), model.predict(X, verbose=0))
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
+def test_reshaped_input_takes_the_input_precision(outdir, rng, io_type):
+    """A flat input reshaped into an image (hls4ml leaves the Reshape's precision 'auto'): the convolution folds
+    on the Input's precision, carried through the Reshape (or io_stream's Repack), and agrees with QKeras."""
+    from qkeras import QConv2D
+    from tensorflow.keras.layers import Reshape
+
+    inp = Input((36,), name='flat_pixels')
+    x = Reshape((6, 6, 1), name='image')(inp)
+    x = QConv2D(3, 3, kernel_quantizer=binary(), use_bias=False, name='conv')(x)
+    x = BatchNormalization(name='bn')(x)
+    x = QActivation(binary_tanh, name='act')(x)
+    x = Flatten(name='flat')(x)
+    x = QDense(2, kernel_quantizer=binary(), name='out')(x)
+    model = Model(inp, x)
+    X = np.floor(rng.uniform(0, 1, (500, 36)) * 256) / 256
+    randomize(model, rng, X)
+    config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='VitisBinary')
+    config['LayerName']['flat_pixels']['Precision']['result'] = 'ufixed<8,0>'
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, backend='VitisBinary', output_dir=str(outdir / 'prj'), io_type=io_type
+    )
+    conv = hls_model.graph['conv']
+    assert str(conv.get_input_variable().type.precision).startswith('ufixed<8,0')
+    hls_model.compile()
+    np.testing.assert_array_equal(hls_model.predict(X).reshape(len(X), -1), model.predict(X, verbose=0))

@@ -25,7 +25,6 @@ pytestmark = pytest.mark.csim
 BACKENDS = ('VitisBinary', 'VivadoBinary')
 # What hlsbinary refuses among these cases, and the reason it gives (README: "hls4ml's own tests").
 REFUSED = {
-    'io_stream': r"IOType 'io_stream' is not supported by the Vi\w+Binary backend yet",
     'levels': r'output levels; at most 256 are folded',
     'reuse': r"'conv2d_1': ReuseFactor 9 is not supported by the Vi\w+Binary backend",
 }
@@ -78,11 +77,20 @@ def test_btnn(outdir, backend, case):
         np.testing.assert_array_equal(hls_model.predict(Xr), model.predict(Xr, verbose=0))
 
 
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_btnn_io_stream_is_refused_by_name(outdir, backend):
-    model = make_btnn(binary(), quantized_bits(5, 2), binary(), False)
-    with pytest.raises(UnsupportedModelError, match=REFUSED['io_stream']):
-        _convert(model, outdir, backend, io_type='io_stream')
+@pytest.mark.parametrize('case', BTNN, ids=[f'btnn{c[0]}' for c in BTNN])
+def test_btnn_io_stream(outdir, case):
+    """hls4ml runs test_btnn with io_parallel only; hlsbinary's stream interface must give the same numbers."""
+    number, kernel_q, bias_q, activation, use_bn = case
+    np.random.seed(number)
+    model = make_btnn(kernel_q, bias_q, activation, use_bn)
+    X = np.floor(np.random.rand(100, 10) * 2**10) / 2**10
+    hls_model = _convert(model, outdir, BACKENDS[number % 2], io_type='io_stream')
+    hls_model.compile()
+    y_hls, y_ker = hls_model.predict(X), model.predict(X, verbose=0)
+    if number < 3:
+        np.testing.assert_array_equal(y_hls, y_ker)
+    else:
+        assert np.mean(y_hls != y_ker) < 0.005
 
 
 # ---- test_qactivation_kwarg: the activation written inside the QDense --------------------------------------------
@@ -199,12 +207,12 @@ def test_binary_cnn_with_hls4ml_reuse_factors_is_refused_by_name(outdir, backend
         )
 
 
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_binary_cnn(outdir, backend):
+@pytest.mark.parametrize(('backend', 'io_type'), [(b, io) for b in BACKENDS for io in ('io_parallel', 'io_stream')])
+def test_binary_cnn(outdir, backend, io_type):
     """The same CNN with the configuration left as proposed: exact, where hls4ml allows rtol 1e-2."""
     np.random.seed(3)
     model = binary_cnn()
-    hls_model = _convert(model, outdir, backend, default_precision='fixed<32,12>')
+    hls_model = _convert(model, outdir, backend, io_type=io_type, default_precision='fixed<32,12>')
     hls_model.compile()
     X = np.round(np.random.rand(100, 28, 28, 1) * 2**10) * 2**-10
     np.testing.assert_array_equal(hls_model.predict(X).reshape(100, -1), model.predict(X, verbose=0))

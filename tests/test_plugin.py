@@ -71,9 +71,9 @@ def test_integer_kernels_have_no_multiplication_and_bind_adders_to_fabric():
         'struct hlsb_popcount',
         'struct hlsb_addsub',
         'inline int hlsb_real_inputs',
-        'void hlsb_threshold_layer',
-        'void hlsb_scores_layer',
-        'void integer_pool',
+        'void hlsb_threshold_position',
+        'void hlsb_scores_position',
+        'void hlsb_pool_position',
     ]
     for name in datapath:
         bodies = _bodies(source, name)
@@ -87,6 +87,25 @@ def test_integer_kernels_have_no_multiplication_and_bind_adders_to_fabric():
     assert 'core = AddSub' in source
     assert source.count('HLSB_FABRIC_ADD(s)') == 4  # both trees: their nodes and their 32-leaf words
     assert source.count('HLSB_FABRIC_SUB(s)') == 1  # the add/sub tree's words subtract the -1 digits
+
+
+def test_stream_interface_adds_no_arithmetic_on_data():
+    """io_stream only moves data: its per-position operations call the io_parallel datapath, and the line buffer's
+    only products are of loop counters and constants (output positions), never of data."""
+    source = (HEADER.parent / 'nnet_integer_stream.h').read_text()
+    for name in ('struct hlsb_threshold_op', 'struct hlsb_affine_op', 'struct hlsb_scores_op', 'struct hlsb_pool_op'):
+        (body,) = _bodies(source, name)
+        code = re.sub(r'//.*', '', body)
+        code = re.sub(r'\[[^\]]*\]|<[^<>;]*>', '', code)
+        code = re.sub(r'^\s*const [^;(]*;$', '', code, flags=re.M)  # member pointer declarations
+        code = re.sub(r'\bconst\s+[\w: ]+\*\s*\w+|\w+_t\s*\*\s*\w+', '', code)
+        assert '*' not in code, f'multiplication in {name}: {code}'
+        assert 'hlsb_' in body  # delegates to the shared datapath
+    streamer = _bodies(source, 'void hlsb_stream_windows')[0]
+    products = re.findall(r'(\w+(?:\([^()]*\))?)\s*\*\s*(\w+(?:::\w+)?)', re.sub(r'//.*', '', streamer))
+    assert products, 'expected the output position product'
+    for left, right in products:
+        assert 'pixel' not in left + right and 'window' not in left + right and 'lines' not in left + right
 
 
 ORDERS = [

@@ -89,3 +89,25 @@ def test_report_cli_emulates_the_firmware(tmp_path):
     row = data['models'][0]
     assert row['auc']['3'] == pytest.approx(roc_auc_score(d.y_test == 3, scores[:, 3]), abs=1e-12)
     assert row['estimate']['DSP'] == 0 and (tmp_path / 'rep' / 'auc_vs_lut.png').exists()
+
+
+def test_report_of_the_shipped_cnns_in_both_interfaces(tmp_path):
+    """The committed MNIST CNNs are reported from their emulated firmware, estimated for io_parallel and io_stream:
+    the same scores, and the interface changes only the estimate (a line buffer: far fewer LUTs, an II of one
+    image's pixels)."""
+    pytest.importorskip('qkeras', reason='saved QKeras models need the qkeras extra')
+    from pathlib import Path
+
+    from hlsbinary.datasets import load_mnist
+    from hlsbinary.report import evaluate_model
+
+    dataset = load_mnist()
+    path = Path(__file__).parents[1] / 'models' / 'trained' / 'mnist_binary_cnn.h5'
+    parallel = evaluate_model(path, dataset, io_type='io_parallel')
+    stream = evaluate_model(path, dataset, io_type='io_stream')
+    np.testing.assert_array_equal(parallel.scores, stream.scores)
+    assert parallel.accuracy > 0.85
+    assert parallel.estimate.II == 1 and stream.estimate.II == 28 * 28
+    assert stream.estimate.LUT < parallel.estimate.LUT / 5 and stream.estimate.DSP == parallel.estimate.DSP == 0
+    md = write_report([parallel], tmp_path / 'r').joinpath('report.md').read_text()
+    assert '| II (cycles) |' in md

@@ -159,12 +159,6 @@ CASES = [
         r"ClockUncertainty: 'lots' is not allowed: a percentage",
     ),
     (
-        'iotype-stream',
-        ['convert', '-c', 'cfgs/io.yml'],
-        {'cfgs/io.yml': GOOD_CONFIG.replace('io_parallel', 'io_stream')},
-        r"IOType: 'io_stream' is not allowed with the VitisBinary backend.*use io_parallel",
-    ),
-    (
         'iotype-typo',
         ['convert', '-c', 'cfgs/io2.yml'],
         {'cfgs/io2.yml': GOOD_CONFIG.replace('io_parallel', 'io_paralel')},

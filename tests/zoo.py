@@ -87,7 +87,7 @@ def keras_outputs(model, names, X):
     return outs if isinstance(outs, list) else [outs]
 
 
-def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precision=None):
+def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precision=None, io_type='io_parallel'):
     """Convert, compile and demand: hidden activations and integer outputs ``==`` QKeras, real outputs within
     1e-3 relative; the emulator ``==`` the C simulation on every traced layer.  Returns the hls4ml model."""
     import hls4ml
@@ -105,7 +105,7 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     for key, value in (hls_overrides or {}).items():
         config['Model'][key] = value
     hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, backend=backend, output_dir=str(outdir / 'prj'), io_type='io_parallel'
+        model, hls_config=config, backend=backend, output_dir=str(outdir / 'prj'), io_type=io_type
     )
     y_hls, trace = hls_model.trace(np.ascontiguousarray(X))  # compiles the C simulation (with tracing) once
     n_events = len(X)
@@ -156,5 +156,5 @@ def check_agreement(model, X, backend, outdir, hls_overrides=None, input_precisi
     np.testing.assert_array_equal(y_emu.reshape(y_hls.shape), y_hls)
     np.testing.assert_array_equal(y_np, y_emu)
     np.testing.assert_array_equal(y_from_hls, y_emu)
-    assert hlsbinary.estimate(hls_model).to_dict() == hlsbinary.estimate(network).to_dict()
+    assert hlsbinary.estimate(hls_model).to_dict() == hlsbinary.estimate(network, io_type=io_type).to_dict()
     return hls_model

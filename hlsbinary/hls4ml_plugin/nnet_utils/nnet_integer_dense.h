@@ -206,90 +206,105 @@ inline typename CONFIG_T::score_t hlsb_score(const data_T *data, const typename 
     return hlsb_as_int(acc);
 }
 
-// Multi-threshold activation at every position: code = base + step * #{k : acc >= T_k} (acc <= T_k where flipped).
-// Thresholds are stored in the accumulator domain; the XNOR path compares its agreements p instead, against
-// ceil((T + n_real) / 2) (floor where flipped): constants once unrolled.
+// Multi-threshold activation of the neurons at position p: code = base + step * #{k : acc >= T_k} (acc <= T_k where
+// flipped), written to res[j].  Thresholds are stored in the accumulator domain; the XNOR path compares its
+// agreements instead, against ceil((T + n_real) / 2) (floor where flipped): constants once unrolled.
 template <class G, class data_T, class res_T, typename CONFIG_T>
-void hlsb_threshold_layer(const data_T *data, res_T *res, const typename CONFIG_T::word_t *wpos,
-                          const typename CONFIG_T::word_t *wneg, const typename CONFIG_T::threshold_t *thresholds,
-                          const typename CONFIG_T::flip_t *flip) {
+void hlsb_threshold_position(const data_T *data, res_T *res, unsigned p, const typename CONFIG_T::word_t *wpos,
+                             const typename CONFIG_T::word_t *wneg, const typename CONFIG_T::threshold_t *thresholds,
+                             const typename CONFIG_T::flip_t *flip) {
     #pragma HLS INLINE
-Positions:
-    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+    const int real = CONFIG_T::popcount ? hlsb_real_inputs<G, CONFIG_T::n_in>(p) : 0;
+Neurons:
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
         #pragma HLS UNROLL
-        const int real = CONFIG_T::popcount ? hlsb_real_inputs<G, CONFIG_T::n_in>(p) : 0;
-    Neurons:
-        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+        const typename CONFIG_T::word_t *pos = &wpos[j * CONFIG_T::n_words];
+        const typename CONFIG_T::word_t *neg = &wneg[j * CONFIG_T::n_words];
+        typename CONFIG_T::accum_t acc =
+            hlsb_accumulate<G, data_T, CONFIG_T>(data, pos, neg, p, (const typename CONFIG_T::path_t *)0);
+        typename CONFIG_T::compare_t a = hlsb_as_int(acc);
+        ap_uint<hlsb_ubits(CONFIG_T::n_thr)> count = 0;
+    Thresholds:
+        for (unsigned k = 0; k < CONFIG_T::n_thr; k++) {
             #pragma HLS UNROLL
-            const typename CONFIG_T::word_t *pos = &wpos[j * CONFIG_T::n_words];
-            const typename CONFIG_T::word_t *neg = &wneg[j * CONFIG_T::n_words];
-            typename CONFIG_T::accum_t acc =
-                hlsb_accumulate<G, data_T, CONFIG_T>(data, pos, neg, p, (const typename CONFIG_T::path_t *)0);
-            typename CONFIG_T::compare_t a = hlsb_as_int(acc);
-            ap_uint<hlsb_ubits(CONFIG_T::n_thr)> count = 0;
-        Thresholds:
-            for (unsigned k = 0; k < CONFIG_T::n_thr; k++) {
-                #pragma HLS UNROLL
-                int t_acc = thresholds[j * CONFIG_T::n_thr + k]; // clipped to the reachable range plus one
-                typename CONFIG_T::compare_t t = CONFIG_T::popcount ? (t_acc + real + (flip[j] ? 0 : 1)) >> 1 : t_acc;
-                bool hit = flip[j] ? (a <= t) : (a >= t);
-                count += hit;
-            }
-            ap_int<hlsb_ubits(CONFIG_T::n_thr) + 2> steps = count;
-            if (CONFIG_T::level_step == 2)
-                steps = steps << 1; // the step is 1 or 2: wiring
-            ap_int<32> code = CONFIG_T::level_base + steps;
-            res[p * CONFIG_T::n_out + j] = hlsb_from_code<res_T>(code);
+            int t_acc = thresholds[j * CONFIG_T::n_thr + k]; // clipped to the reachable range plus one
+            typename CONFIG_T::compare_t t = CONFIG_T::popcount ? (t_acc + real + (flip[j] ? 0 : 1)) >> 1 : t_acc;
+            bool hit = flip[j] ? (a <= t) : (a >= t);
+            count += hit;
         }
+        ap_int<hlsb_ubits(CONFIG_T::n_thr) + 2> steps = count;
+        if (CONFIG_T::level_step == 2)
+            steps = steps << 1; // the step is 1 or 2: wiring
+        ap_int<32> code = CONFIG_T::level_base + steps;
+        res[j] = hlsb_from_code<res_T>(code);
     }
 }
 
-// Exact fixed-point affine output: y = (S_j * acc_j + O_j) 2^-frac (final BatchNorm and bias folded), computed on
-// integers and written as the raw bits of the output type (whose fractional bits are frac).
+// Exact fixed-point affine outputs at position p: y = (S_j * acc_j + O_j) 2^-frac (final BatchNorm and bias folded),
+// computed on integers and written as the raw bits of the output type (whose fractional bits are frac).
 template <class G, class data_T, class res_T, typename CONFIG_T>
-void hlsb_affine_layer(const data_T *data, res_T *res, const typename CONFIG_T::word_t *wpos,
-                       const typename CONFIG_T::word_t *wneg, const typename CONFIG_T::scale_store_t *scale,
-                       const typename CONFIG_T::offset_store_t *offset) {
+void hlsb_affine_position(const data_T *data, res_T *res, unsigned p, const typename CONFIG_T::word_t *wpos,
+                          const typename CONFIG_T::word_t *wneg, const typename CONFIG_T::scale_store_t *scale,
+                          const typename CONFIG_T::offset_store_t *offset) {
     #pragma HLS INLINE
-Positions:
-    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+Neurons:
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
         #pragma HLS UNROLL
-    Neurons:
-        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-            #pragma HLS UNROLL
-            typename CONFIG_T::score_t s =
-                hlsb_score<G, data_T, CONFIG_T>(data, &wpos[j * CONFIG_T::n_words], &wneg[j * CONFIG_T::n_words], p);
-            typename CONFIG_T::scale_t scale_j = scale[j];
-            typename CONFIG_T::product_t prod = scale_j * s; // constant multiplier, bound to LUTs
-            HLSB_FABRIC_MUL(prod)
-            typename CONFIG_T::offset_t offset_j = offset[j];
-            typename CONFIG_T::output_code_t y = prod + offset_j;
-            res[p * CONFIG_T::n_out + j] = hlsb_from_code<res_T>(y);
-        }
+        typename CONFIG_T::score_t s =
+            hlsb_score<G, data_T, CONFIG_T>(data, &wpos[j * CONFIG_T::n_words], &wneg[j * CONFIG_T::n_words], p);
+        typename CONFIG_T::scale_t scale_j = scale[j];
+        typename CONFIG_T::product_t prod = scale_j * s; // constant multiplier, bound to LUTs
+        HLSB_FABRIC_MUL(prod)
+        typename CONFIG_T::offset_t offset_j = offset[j];
+        typename CONFIG_T::output_code_t y = prod + offset_j;
+        res[j] = hlsb_from_code<res_T>(y);
     }
 }
 
-// Raw integer scores acc_j.
+// Raw integer scores acc_j at position p.
 template <class G, class data_T, class res_T, typename CONFIG_T>
-void hlsb_scores_layer(const data_T *data, res_T *res, const typename CONFIG_T::word_t *wpos,
-                       const typename CONFIG_T::word_t *wneg) {
+void hlsb_scores_position(const data_T *data, res_T *res, unsigned p, const typename CONFIG_T::word_t *wpos,
+                          const typename CONFIG_T::word_t *wneg) {
     #pragma HLS INLINE
-Positions:
-    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+Neurons:
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
         #pragma HLS UNROLL
-    Neurons:
-        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-            #pragma HLS UNROLL
-            res[p * CONFIG_T::n_out + j] =
-                hlsb_score<G, data_T, CONFIG_T>(data, &wpos[j * CONFIG_T::n_words], &wneg[j * CONFIG_T::n_words], p);
-        }
+        res[j] = hlsb_score<G, data_T, CONFIG_T>(data, &wpos[j * CONFIG_T::n_words], &wneg[j * CONFIG_T::n_words], p);
     }
 }
 
-// The layers hls4ml calls: a Dense layer is the one-position case of a convolution.
+// Max-pooling at position p of level codes per channel (min where take_min: a max-pool of the accumulator before a
+// decreasing threshold); a window reaching into 'same' padding pools over its real inputs only.  On bits: an OR (an
+// AND).
+template <class G, class data_T, class res_T, typename CONFIG_T>
+void hlsb_pool_position(const data_T *data, res_T *res, unsigned p, const typename CONFIG_T::flip_t *take_min) {
+    #pragma HLS INLINE
+PoolChannels:
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+        #pragma HLS UNROLL
+        bool first = true;
+        data_T best = 0;
+    PoolWindow:
+        for (unsigned i = c; i < CONFIG_T::window_size; i += CONFIG_T::n_chan) { // channel c of each window element
+            #pragma HLS UNROLL
+            const int at = G::index(p, i);
+            if (at < 0)
+                continue;
+            const data_T v = data[at];
+            if (first || (take_min[c] ? v < best : v > best))
+                best = v;
+            first = false;
+        }
+        res[c] = best;
+    }
+}
+
+// ---- io_parallel: every position at once ------------------------------------------------------------------------
+
 #define HLSB_ARRAYS                                                                                                    \
     _Pragma("HLS INLINE") _Pragma("HLS ARRAY_PARTITION variable = wpos complete")                                      \
         _Pragma("HLS ARRAY_PARTITION variable = wneg complete")
+
 template <class data_T, class res_T, typename CONFIG_T>
 void integer_dense_threshold(const data_T data[CONFIG_T::in_size], res_T res[CONFIG_T::out_size],
                              const typename CONFIG_T::word_t wpos[CONFIG_T::n_out * CONFIG_T::n_words],
@@ -299,7 +314,12 @@ void integer_dense_threshold(const data_T data[CONFIG_T::in_size], res_T res[CON
     HLSB_ARRAYS
     #pragma HLS ARRAY_PARTITION variable = thresholds complete
     #pragma HLS ARRAY_PARTITION variable = flip complete
-    hlsb_threshold_layer<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(data, res, wpos, wneg, thresholds, flip);
+Positions:
+    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+        #pragma HLS UNROLL
+        hlsb_threshold_position<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(
+            data, &res[p * CONFIG_T::n_out], p, wpos, wneg, thresholds, flip);
+    }
 }
 template <class data_T, class res_T, typename CONFIG_T>
 void integer_dense_affine(const data_T data[CONFIG_T::in_size], res_T res[CONFIG_T::out_size],
@@ -310,45 +330,35 @@ void integer_dense_affine(const data_T data[CONFIG_T::in_size], res_T res[CONFIG
     HLSB_ARRAYS
     #pragma HLS ARRAY_PARTITION variable = scale complete
     #pragma HLS ARRAY_PARTITION variable = offset complete
-    hlsb_affine_layer<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(data, res, wpos, wneg, scale, offset);
+Positions:
+    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+        #pragma HLS UNROLL
+        hlsb_affine_position<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(
+            data, &res[p * CONFIG_T::n_out], p, wpos, wneg, scale, offset);
+    }
 }
 template <class data_T, class res_T, typename CONFIG_T>
 void integer_dense_scores(const data_T data[CONFIG_T::in_size], res_T res[CONFIG_T::out_size],
                           const typename CONFIG_T::word_t wpos[CONFIG_T::n_out * CONFIG_T::n_words],
                           const typename CONFIG_T::word_t wneg[CONFIG_T::n_out * CONFIG_T::n_words]) {
     HLSB_ARRAYS
-    hlsb_scores_layer<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(data, res, wpos, wneg);
+Positions:
+    for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
+        #pragma HLS UNROLL
+        hlsb_scores_position<typename CONFIG_T::inputs_t, data_T, res_T, CONFIG_T>(data, &res[p * CONFIG_T::n_out], p,
+                                                                                   wpos, wneg);
+    }
 }
-
-// Max-pooling of level codes per channel (min where take_min: a max-pool of the accumulator before a decreasing
-// threshold); windows reaching into 'same' padding pool over their real inputs only.  On bits: an OR (an AND).
 template <class data_T, class res_T, typename CONFIG_T>
 void integer_pool(const data_T data[CONFIG_T::in_size], res_T res[CONFIG_T::out_size],
                   const typename CONFIG_T::flip_t take_min[CONFIG_T::n_chan]) {
     #pragma HLS INLINE
     #pragma HLS ARRAY_PARTITION variable = take_min complete
-    typedef hlsb_window_inputs<CONFIG_T> G;
 PoolPositions:
     for (unsigned p = 0; p < CONFIG_T::n_positions; p++) {
         #pragma HLS UNROLL
-    PoolChannels:
-        for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-            #pragma HLS UNROLL
-            bool first = true;
-            data_T best = 0;
-        PoolWindow:
-            for (unsigned i = c; i < CONFIG_T::window_size; i += CONFIG_T::n_chan) { // channel c of each window element
-                #pragma HLS UNROLL
-                const int at = G::index(p, i);
-                if (at < 0)
-                    continue;
-                const data_T v = data[at];
-                if (first || (take_min[c] ? v < best : v > best))
-                    best = v;
-                first = false;
-            }
-            res[p * CONFIG_T::n_chan + c] = best;
-        }
+        hlsb_pool_position<hlsb_window_inputs<CONFIG_T>, data_T, res_T, CONFIG_T>(data, &res[p * CONFIG_T::n_chan], p,
+                                                                                 take_min);
     }
 }
 

@@ -61,7 +61,7 @@ def _hls_option(model, node, key, default=False):
     return hls.get('Model', {}).get(key, default)
 
 
-MOVE_NO_VALUE = ('Reshape', 'Flatten')
+MOVE_NO_VALUE = ('Reshape', 'Flatten', 'Repack')
 
 
 def level_source(model, node):
@@ -70,6 +70,28 @@ def level_source(model, node):
     while producer is not None and (producer.class_name in MOVE_NO_VALUE or isinstance(producer, IntegerPool)):
         producer = producer.get_input_node()
     return producer if isinstance(producer, IntegerDense) else None
+
+
+def _settle_auto_precision(model, producer):
+    """The type of an 'auto' block input, settled now so that hls4ml and the thresholds agree: a Reshape or Flatten
+    moves no value, so it carries its own input's type; an Input layer's 'auto' becomes the model's default."""
+    moved = []
+    while producer is not None and producer.class_name in MOVE_NO_VALUE:
+        moved.append(producer)
+        producer = producer.get_input_node()
+    if producer is None:
+        return None
+    var = producer.get_output_variable()
+    ftype = from_hls4ml(var.type.precision)
+    if ftype is None and isinstance(producer, Input):
+        default = model.config.model_precision.get('default', 'fixed<16,6>')
+        ftype = from_hls4ml(model.config.backend.convert_precision_string(default))
+        if ftype is not None:
+            var.type.precision = to_hls4ml(ftype)
+    if ftype is not None:
+        for reshape in moved:
+            reshape.get_output_variable().type.precision = to_hls4ml(ftype)
+    return ftype
 
 
 def _input_encoding(model, node):
@@ -84,12 +106,8 @@ def _input_encoding(model, node):
             return Encoding.FIXED, ir.output_type
     var = node.get_input_variable()
     ftype = from_hls4ml(var.type.precision)
-    if ftype is None and isinstance(producer, Input):
-        # 'auto' input precision: settle it now on the model default, so hls4ml and the thresholds agree.
-        default = model.config.model_precision.get('default', 'fixed<16,6>')
-        ftype = from_hls4ml(model.config.backend.convert_precision_string(default))
-        if ftype is not None:
-            var.type.precision = to_hls4ml(ftype)
+    if ftype is None:
+        ftype = _settle_auto_precision(model, producer)
     if ftype is None:
         raise BinaryConversionError(
             f'layer {node.name!r}: its input precision {describe(var.type.precision)} is not a fixed-point type, so the '
@@ -102,12 +120,6 @@ def _input_encoding(model, node):
 def _refuse_unhonoured_settings(model, node) -> None:
     """Settings the folded layers cannot honour are refused, not ignored."""
     backend = model.config.backend.name
-    io_type = model.config.get_config_value('IOType', 'io_parallel')
-    if io_type != 'io_parallel':
-        raise BinaryConversionError(
-            f'layer {node.name!r}: IOType {io_type!r} is not supported by the {backend} backend yet (its integer '
-            "layers are fully unrolled arrays); use io_type='io_parallel'"
-        )
     try:
         reuse = model.config.get_reuse_factor(node)
     except Exception:  # hls4ml raises when no ReuseFactor is configured at all: fully parallel is what we build
@@ -142,6 +154,20 @@ def block_start(keras_model, node):
     return layer if is_quantized_activation(block_layers(keras_model, layer).activation) else None
 
 
+def _warn_partition_limits(model, ops) -> None:
+    """Say which arrays of a folded layer exceed hls4ml's MaximumSize: the numbers stay exact, the design would not be
+    fully parallel."""
+    import warnings
+
+    from hlsbinary.kernel import MAXIMUM_PARTITION, partition_warnings
+
+    io_type = model.config.get_config_value('IOType')
+    maximum = int(model.config.get_config_value('MaximumSize', MAXIMUM_PARTITION))
+    for op in ops:
+        for message in partition_warnings(op, io_type, maximum):
+            warnings.warn(message, stacklevel=2)
+
+
 class FoldIntegerBlocks(OptimizerPass):
     def match(self, node):
         if isinstance(node, IntegerDense | IntegerPool):
@@ -159,6 +185,7 @@ class FoldIntegerBlocks(OptimizerPass):
         try:
             if type(keras_layer).__name__ in POOLS:  # a MaxPooling standing alone on levels
                 pool = pool_of(keras_layer, None, encoding, ftype)
+                _warn_partition_limits(model, [pool])
                 model.replace_node(
                     node, model.make_node(IntegerPool, node.name, {'ir': pool}, list(node.inputs), list(node.outputs))
                 )
@@ -173,6 +200,7 @@ class FoldIntegerBlocks(OptimizerPass):
             )
         except UnsupportedModelError as err:
             raise BinaryConversionError(str(err)) from err
+        _warn_partition_limits(model, ops)
         names = block_layers(keras_model, keras_layer).names
         chain = self._chain(model, node, names, keras_model)
         is_output = chain[-1].outputs[0] in model.outputs

@@ -10,7 +10,9 @@ config_template = """struct config{index} {{
     static const unsigned in_size = {in_size};
     static const unsigned out_size = {out_size};
     static const unsigned n_positions = {n_positions};
+    static const bool windowed = {windowed};
 {window}    typedef {inputs_t} inputs_t;
+    typedef {stream_inputs_t} stream_inputs_t;
     static const unsigned n_in = {n_in};
     static const unsigned n_out = {n_out};
     static const unsigned n_leaves = {n_leaves};
@@ -34,7 +36,7 @@ config_template = """struct config{index} {{
     typedef {output_code_t} output_code_t;
 }};\n"""
 
-include_list = ['nnet_utils/nnet_integer_dense.h']
+include_list = ['nnet_utils/nnet_integer_dense.h', 'nnet_utils/nnet_integer_stream.h']
 
 window_template = """    static const unsigned in_height = {in_height};
     static const unsigned in_width = {in_width};
@@ -45,6 +47,8 @@ window_template = """    static const unsigned in_height = {in_height};
     static const unsigned stride_width = {stride_width};
     static const int pad_top = {pad_top};
     static const int pad_left = {pad_left};
+    static const int pad_bottom = {pad_bottom};
+    static const int pad_right = {pad_right};
     static const unsigned out_width = {out_width};
 """
 
@@ -65,6 +69,8 @@ def window_params(window) -> dict:
         'stride_width': strides[1],
         'pad_top': pads[0][0],
         'pad_left': pads[1][0],
+        'pad_bottom': pads[0][1],
+        'pad_right': pads[1][1],
         'out_width': out[1],
     }
 
@@ -89,12 +95,14 @@ class IntegerDenseConfigTemplate(LayerConfigTemplate):
         kp = plan(ir)
         params['in_size'], params['out_size'] = ir.in_size, ir.out_size
         params['n_positions'] = ir.window.n_positions if ir.window is not None else 1
+        params['windowed'] = 'true' if ir.window is not None else 'false'
         if ir.window is not None:
             params['window'] = window_template.format(**window_params(ir.window))
             params['inputs_t'] = f'nnet::hlsb_window_inputs<config{node.index}>'
+            params['stream_inputs_t'] = f'nnet::hlsb_buffer_inputs<config{node.index}>'
         else:
             params['window'] = ''
-            params['inputs_t'] = 'nnet::hlsb_dense_inputs'
+            params['inputs_t'] = params['stream_inputs_t'] = 'nnet::hlsb_dense_inputs'
         params['n_leaves'] = kp.n_leaves
         params['n_words'] = kp.n_words
         params['n_thr'] = node.get_attr('n_thr', 0)
