@@ -12,7 +12,12 @@ and the ratios ``C1^(b) = e2^(b)``, ``C2^(b) = e3^(b) / e2^(b)^2``, ``D2^(b) = e
 ``D2^(a,b) = e3^(a) / e2^(b)^(3a/b)``, ``M2^(b) = 1e3^(b) / e2^(b)``, ``N2^(b) = 2e3^(b) / e2^(b)^2``
 (0 where the denominator is 0: a one-particle jet).  They are evaluated on the jet groomed by the modified
 mass-drop tagger (mMDT: soft drop with ``beta = 0``, ``z_cut = 0.1``, on the Cambridge/Aachen history), as the
-``_mmdt`` suffix of the feature names says; ``j_zlogz = sum z log z`` and ``j_multiplicity`` use the whole jet.
+``_mmdt`` suffix of the feature names says; ``j_zlogz`` and ``j_multiplicity`` use the whole jet.
+
+As in the code that made the public data set (``anaSubstructure.cpp`` of ``nhanvtran/trackObservables``, FastJet
+contrib's ``EnergyCorrelator`` with the ``pt_R`` measure and ``SoftDrop(0, 0.1)``), the correlators weight by
+``pT`` fractions and angles in rapidity and azimuth, while ``j_zlogz = sum_i z_i log z_i`` takes ENERGY fractions
+``z_i = E_i / E_jet`` (not ``pT`` fractions): unlike the other shapes it changes under a boost along the beam.
 """
 
 from __future__ import annotations
@@ -110,53 +115,93 @@ def mmdt_constituents(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
     return np.sort(np.array(leaves, dtype=np.int64))
 
 
-_TRIPLES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+def mmdt_constituents_fastjet(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
+    """:func:`mmdt_constituents` with FastJet's C/A clustering (about ten times faster; the same constituents:
+    ``tests/test_jet_observables.py`` compares the two).  Needs the ``fastjet`` package."""
+    import fastjet
+
+    p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
+    if len(p4) < 2:
+        return np.arange(len(p4))
+    particles = []
+    for i, row in enumerate(p4.tolist()):
+        particle = fastjet.PseudoJet(*row)
+        particle.set_user_index(i)
+        particles.append(particle)
+    # a radius beyond any distance in (y, phi): everything ends in one jet, as in cambridge_aachen
+    sequence = fastjet.ClusterSequence(particles, fastjet.JetDefinition(fastjet.cambridge_algorithm, 1000.0))
+    (node,) = sequence.inclusive_jets()
+    while True:
+        a, b = fastjet.PseudoJet(), fastjet.PseudoJet()
+        if not node.has_parents(a, b):
+            break
+        pta, ptb = a.pt(), b.pt()
+        if min(pta, ptb) / (pta + ptb) > z_cut:
+            break
+        node = a if pta >= ptb else b
+    return np.sort(np.array([c.user_index() for c in node.constituents()], dtype=np.int64))
 
 
 def _triples(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All ``i < j < k`` below ``n`` (cached: jets repeat their sizes)."""
-    if n not in _TRIPLES:
-        i, j, k = np.meshgrid(*(np.arange(n),) * 3, indexing='ij')
-        keep = (i < j) & (j < k)
-        _TRIPLES[n] = (i[keep], j[keep], k[keep])
-    return _TRIPLES[n]
+    """All ``i < j < k`` below ``n``, in lexicographic order (built from the pairs, without an ``n^3`` grid)."""
+    i, j = np.triu_indices(n, 1)
+    count = n - 1 - j  # the k > j of each pair
+    start = np.cumsum(count) - count
+    total = int(count.sum())
+    k = np.repeat(j + 1 - start, count) + np.arange(total)
+    return np.repeat(i, count).astype(np.intp), np.repeat(j, count).astype(np.intp), k.astype(np.intp)
+
+
+def _correlators(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, betas: tuple[float, ...]) -> dict[float, dict[str, float]]:
+    """``e2, e3, 1e3, 2e3`` at each angular exponent in ``betas`` (``beta > 0``).  ``R^beta`` is monotone in ``R``,
+    so the smallest angle of a triple, the two smallest and the product are found once on ``R`` and raised to each
+    ``beta`` (half the work of one pass per ``beta``)."""
+    z = pt / pt.sum()
+    r = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :])
+    i, j = np.triu_indices(len(z), 1)
+    zz, rr = z[i] * z[j], r[i, j]
+    if len(z) < 3:
+        return {b: {'e2': float(np.sum(zz * rr**b)), 'e3': 0.0, '1e3': 0.0, '2e3': 0.0} for b in betas}
+    i, j, k = _triples(len(z))
+    w = z[i] * z[j] * z[k]
+    a, b_, c = r[i, j], r[i, k], r[j, k]
+    smallest = np.minimum(np.minimum(a, b_), c)
+    largest = np.maximum(np.maximum(a, b_), c)
+    product = a * b_ * c
+    two_smallest = np.divide(product, largest, out=np.zeros_like(product), where=largest > 0)
+
+    def power(x, beta):  # exact for the integer exponents the features use
+        return x if beta == 1 else x * x if beta == 2 else x**beta
+
+    return {
+        beta: {
+            'e2': float(np.sum(zz * power(rr, beta))),
+            'e3': float(np.sum(w * power(product, beta))),
+            '1e3': float(np.sum(w * power(smallest, beta))),
+            '2e3': float(np.sum(w * power(two_smallest, beta))),
+        }
+        for beta in betas
+    }
 
 
 def energy_correlators(pt: np.ndarray, y: np.ndarray, phi: np.ndarray, beta: float) -> dict[str, float]:
     """``e2, e3, 1e3, 2e3`` at angular exponent ``beta`` (normalised by the jet's scalar pT sum)."""
-    z = pt / pt.sum()
-    r = delta_r(y[:, None], phi[:, None], y[None, :], phi[None, :]) ** beta
-    i, j = np.triu_indices(len(z), 1)
-    e2 = float(np.sum(z[i] * z[j] * r[i, j]))
-    if len(z) < 3:
-        return {'e2': e2, 'e3': 0.0, '1e3': 0.0, '2e3': 0.0}
-    i, j, k = _triples(len(z))
-    w = z[i] * z[j] * z[k]
-    a, b, c = r[i, j], r[i, k], r[j, k]
-    smallest = np.minimum(np.minimum(a, b), c)
-    largest = np.maximum(np.maximum(a, b), c)
-    product = a * b * c
-    two_smallest = np.divide(product, largest, out=np.zeros_like(product), where=largest > 0)
-    return {
-        'e2': e2,
-        'e3': float(np.sum(w * product)),
-        '1e3': float(np.sum(w * smallest)),
-        '2e3': float(np.sum(w * two_smallest)),
-    }
+    return _correlators(pt, y, phi, (beta,))[beta]
 
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else 0.0
 
 
-def jet_features(p4: np.ndarray, z_cut: float = Z_CUT) -> np.ndarray:
-    """The 16 features, in the order of :data:`hlsbinary.datasets.JET_FEATURES`, of one jet's constituents."""
+def jet_features(p4: np.ndarray, z_cut: float = Z_CUT, groom=mmdt_constituents) -> np.ndarray:
+    """The 16 features, in the order of :data:`hlsbinary.datasets.JET_FEATURES`, of one jet's constituents.
+    ``groom(p4, z_cut)`` gives the mMDT constituents (:func:`mmdt_constituents_fastjet` is the faster equal)."""
     p4 = np.asarray(p4, dtype=np.float64).reshape(-1, 4)
     pt, y, phi = pt_y_phi(p4)
-    z = pt / pt.sum()
-    groomed = mmdt_constituents(p4, z_cut)
+    z = p4[:, 3] / p4[:, 3].sum()  # energy fractions, as the public set's zlogz
+    groomed = groom(p4, z_cut)
     gpt, gy, gphi = pt[groomed], y[groomed], phi[groomed]
-    ecf = {b: energy_correlators(gpt, gy, gphi, b) for b in (1.0, 2.0)}
+    ecf = _correlators(gpt, gy, gphi, (1.0, 2.0))
     c1_b0 = float(np.sum(np.triu(np.outer(gpt, gpt) / gpt.sum() ** 2, 1)))  # e2 at beta = 0
     values = {
         'j_zlogz': float(np.sum(z * np.log(z))),
