@@ -97,15 +97,31 @@ def test_data_cli_lists_and_fetches():
     assert bad.returncode == 2 and 'nowhere.npz: no such file' in bad.stderr
 
 
-def test_bundled_jet_sample_is_balanced_and_physical():
-    """The shipped Pythia 8 sample: >= 100k jets, 20k per class, and the physics one expects of each class."""
-    d = load_jets()
-    assert len(d.X_train) + len(d.X_test) >= 100_000 and d.source == 'bundled'
-    counts = np.bincount(np.concatenate([d.y_train, d.y_test]), minlength=5)
-    assert counts.min() == counts.max()
-    raw = load_jets(scale=False)
-    X, y = np.concatenate([raw.X_train, raw.X_test]), np.concatenate([raw.y_train, raw.y_test])
-    mass = {c: np.median(X[y == k, JET_FEATURES.index('j_mass_mmdt')]) for k, c in enumerate(JET_CLASSES)}
-    mult = {c: np.median(X[y == k, JET_FEATURES.index('j_multiplicity')]) for k, c in enumerate(JET_CLASSES)}
-    assert 70 < mass['W'] < 90 and 80 < mass['Z'] < 100 and 150 < mass['t'] < 190 and mass['q'] < 40
-    assert mult['g'] > mult['q']
+def test_jet_extras_follow_their_rows_through_the_split(tmp_path, rng):
+    """A generated .npz's per-jet arrays land in extra_train/extra_test beside the very rows of X they belong to."""
+    n = 500
+    X = rng.normal(size=(n, 16)).astype(np.float32)
+    y = np.repeat(np.arange(5), n // 5).astype(np.int8)
+    kinematics = np.stack([np.arange(n), np.zeros(n), np.zeros(n)], axis=1).astype(np.float32)  # j_pt = row number
+    X[:, 0] = kinematics[:, 0]
+    constituents = np.zeros((n, 30, 3), dtype=np.float16)
+    constituents[:, 0, 0] = np.arange(n) / n
+    np.savez(tmp_path / 'gen.npz', X=X, y=y, kinematics=kinematics, constituents=constituents)
+    d = load_jets(str(tmp_path / 'gen.npz'), scale=False)
+    assert sorted(d.extra_train) == ['constituents', 'j_eta', 'j_mass', 'j_pt']
+    for part in ('train', 'test'):
+        X_part, extra = getattr(d, f'X_{part}'), getattr(d, f'extra_{part}')
+        np.testing.assert_array_equal(extra['j_pt'], X_part[:, 0])
+        np.testing.assert_allclose(extra['constituents'][:, 0, 0], X_part[:, 0] / n, rtol=1e-3)
+    # files without them (and the other loaders) carry no extras
+    np.savez(tmp_path / 'plain.npz', X=X, y=y)
+    assert load_jets(str(tmp_path / 'plain.npz')).extra_test == {}
+    assert load_mnist().extra_train == {}
+
+
+def test_dataset_refuses_misaligned_extras():
+    from hlsbinary.datasets import Dataset
+
+    X, y = np.zeros((4, 2), dtype=np.float32), np.zeros(4, dtype=np.int64)
+    with pytest.raises(ValueError, match=r"extra_test\['j_pt'\] has 3 rows but X_test has 4"):
+        Dataset('toy', 'test', X, y, X, y, ['a', 'b'], ['c'], extra_test={'j_pt': np.zeros(3)})

@@ -33,12 +33,18 @@ class Dataset:
     feature_names: list[str]
     class_names: list[str]
     notes: dict = field(default_factory=dict)  # provenance and preprocessing (scaler mean/scale, split seed)
+    # per-row arrays beside X (e.g. the jets' pT, eta, mass and constituents), by name, row-aligned with X_train/X_test
+    extra_train: dict[str, np.ndarray] = field(default_factory=dict)
+    extra_test: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self):
         for part in ('train', 'test'):
             X, y = getattr(self, f'X_{part}'), getattr(self, f'y_{part}')
             if len(X) != len(y):
                 raise ValueError(f'{self.name}: X_{part} has {len(X)} rows but y_{part} has {len(y)}')
+            for key, values in getattr(self, f'extra_{part}').items():
+                if len(values) != len(X):
+                    raise ValueError(f'{self.name}: extra_{part}[{key!r}] has {len(values)} rows but X_{part} has {len(X)}')
             if X.ndim != 2 or X.shape[1] != len(self.feature_names):
                 raise ValueError(f'{self.name}: X_{part} has shape {X.shape}; expected (n, {len(self.feature_names)})')
             if len(y) and (y.min() < 0 or y.max() >= len(self.class_names)):

@@ -15,6 +15,8 @@ JET_FEATURES = [
     'j_n2_b2_mmdt', 'j_mass_mmdt', 'j_multiplicity',
 ]  # fmt: skip
 JET_CLASSES = ['g', 'q', 't', 'W', 'Z']  # the index order of hls4ml's tutorial (LabelEncoder on g, q, t, w, z)
+KINEMATICS = ['j_pt', 'j_eta', 'j_mass']  # per jet, beside the features in the bundled sample (GeV, -, GeV)
+CONSTITUENT_FEATURES = ['pt_rel', 'deta', 'dphi']  # per constituent: pT / pT_jet, eta - eta_jet, phi - phi_jet
 BUNDLED = Path(__file__).parent / 'data' / 'jets_pythia8.npz'
 LOCAL = "source='<path>' to a local .npz/.h5 (X, y) or .csv (the 16 features and a class column) copy of OpenML 42468"
 
@@ -42,6 +44,19 @@ def _from_openml():
     return X, _normalise_classes(data.target), 'openml'
 
 
+def _extras(path: Path) -> dict[str, np.ndarray]:
+    """The per-jet arrays a generated ``.npz`` holds beside ``X``: ``j_pt``, ``j_eta``, ``j_mass`` (float32) and
+    ``constituents`` (float16 ``(n, 30, 3)``: ``pt_rel``, ``deta``, ``dphi`` of the leading constituents)."""
+    with np.load(path) as data:
+        if 'kinematics' not in data.files:
+            return {}
+        names = [str(n) for n in data['kinematic_names']] if 'kinematic_names' in data.files else KINEMATICS
+        extras = {name: data['kinematics'][:, i] for i, name in enumerate(names)}
+        if 'constituents' in data.files:
+            extras['constituents'] = data['constituents']
+        return extras
+
+
 def _from_bundle():
     if not BUNDLED.exists():
         raise DatasetUnavailable(
@@ -49,8 +64,9 @@ def _from_bundle():
             'it with `hlsbinary data generate jets`). '
             f"Alternatives: source='openml' (needs the network once, then cached), or {LOCAL}."
         )
-    data = np.load(BUNDLED)
-    return data['X'].astype(np.float32), data['y'].astype(np.int64), 'bundled'
+    with np.load(BUNDLED) as data:
+        X, y = data['X'].astype(np.float32), data['y'].astype(np.int64)
+    return X, y, 'bundled', _extras(BUNDLED)
 
 
 def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.2, seed: int = 42) -> Dataset:
@@ -58,10 +74,15 @@ def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.
     ``StandardScaler`` fitted on the training part applied to both parts (``scale=False`` keeps raw features;
     the fitted mean and scale are in ``notes`` either way, for the firmware's input precision).
 
-    ``source``: ``'bundled'`` (the shipped sample), ``'openml'`` (OpenML 42468, cached), or a path.
+    ``source``: ``'bundled'`` (the shipped sample), ``'openml'`` (OpenML 42468, cached), or a path.  For the
+    bundled sample (and any ``.npz`` the generator wrote) ``extra_train`` and ``extra_test`` hold, row-aligned with
+    ``X_train`` and ``X_test`` and never scaled: ``j_pt`` [GeV], ``j_eta``, ``j_mass`` (ungroomed) [GeV] and
+    ``constituents`` ``(n, 30, 3)`` float16 (``pT / pT_jet``, ``eta - eta_jet``, ``phi - phi_jet`` of the 30 leading
+    constituents by ``pT``, zero-padded).
     """
+    extras: dict[str, np.ndarray] = {}
     if source == 'bundled':
-        X, y, origin = _from_bundle()
+        X, y, origin, extras = _from_bundle()
     elif source == 'openml':
         X, y, origin = _from_openml()
     else:
@@ -73,7 +94,11 @@ def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.
                 f'{source}: {X.shape[1]} feature columns; the jet data has {len(JET_FEATURES)}: {JET_FEATURES}'
             )
         X, y, origin = X.astype(np.float32), _normalise_classes(y), str(source)
-    X_train, X_test, y_train, y_test = split(X, y, test_size, seed)
+        if str(source).lower().endswith('.npz'):
+            extras = _extras(Path(source))
+    # split row indices, so the extra arrays follow X (the same partition as splitting X itself)
+    i_train, i_test, y_train, y_test = split(np.arange(len(y)), y, test_size, seed)
+    X_train, X_test = X[i_train], X[i_test]
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     if scale:
@@ -95,4 +120,6 @@ def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.
         list(JET_FEATURES),
         list(JET_CLASSES),
         notes,
+        extra_train={k: v[i_train] for k, v in extras.items()},
+        extra_test={k: v[i_test] for k, v in extras.items()},
     )
