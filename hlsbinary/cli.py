@@ -214,7 +214,7 @@ def _data(args) -> int:
             raise UserError('only the jet data set has a generator (Pythia 8 + FastJet): hlsbinary data generate jets')
         from hlsbinary.datasets.generate import generate
 
-        out = generate(args.out, args.jets_per_class, seed=args.seed)
+        out = generate(args.out, args.jets_per_class, seed=args.seed, detector=args.detector, force=args.force)
         print(f'wrote {out}')
         return 0
     dataset = DATASETS[args.name][2](source=args.source)
@@ -359,7 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--out', default='jets_pythia8.npz', help='generate: the .npz to write (chunks cached beside it)')
     p.add_argument('--jets-per-class', type=positive_int, default=20000, help='generate: jets per class')
     p.add_argument('--seed', type=int, default=20261122, help='generate: base random seed')
+    p.add_argument(
+        '--detector', choices=('none', 'cms'), default='none',
+        help='generate: none (particle level, as the bundled sample) or cms (parametric CMS-like smearing)',
+    )  # fmt: skip
     p.add_argument('--source', default='bundled', help='bundled, openml, keras (MNIST), or a path to a local file')
+    _force(p, 'jet sample')
     p.set_defaults(func=_data)
 
     p = command('report', 'ROC curves, AUCs, accuracy, estimated resources and latency of saved models')

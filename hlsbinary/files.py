@@ -384,4 +384,3 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
     os.replace(tmp, target)
 
 
-staged_file = atomic_file  # the name callers used before publish_files existed
