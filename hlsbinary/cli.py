@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command('data', 'list the data sets, fetch (and cache) one, or generate jets with Pythia 8')
     p.add_argument('action', choices=['list', 'fetch', 'generate'], help='what to do')
-    p.add_argument('name', nargs='?', help='jets or mnist')
+    p.add_argument('name', nargs='?', help='jets, jet_constituents or mnist')
     p.add_argument('--out', default='jets_pythia8.npz', help='generate: the .npz to write (chunks cached beside it)')
     p.add_argument('--jets-per-class', type=positive_int, default=20000, help='generate: jets per class')
     p.add_argument('--seed', type=int, default=20261122, help='generate: base random seed')
@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command('report', 'ROC curves, AUCs, accuracy, estimated resources and latency of saved models')
     p.add_argument('models', nargs='+', help='saved models (.h5): binary/ternary ones are emulated bit-exactly')
-    p.add_argument('--data', choices=['jets', 'mnist'], required=True, help='the data set to evaluate on')
+    p.add_argument('--data', choices=['jets', 'jet_constituents', 'mnist'], required=True, help='the data set to evaluate on')
     p.add_argument('--source', default='bundled', help='data source: bundled, openml, keras (MNIST) or a local file')
     p.add_argument('--out', default='report', help='folder for report.md/.html/.json and the plots')
     p.add_argument('--title', default=None, help='report title (default: data set and number of models)')

@@ -217,7 +217,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-DEFAULT_INPUT_PRECISION = {'jets': 'fixed<16,6>', 'mnist': 'ufixed<8,0>'}
+DEFAULT_INPUT_PRECISION = {'jets': 'fixed<16,6>', 'jet_constituents': 'fixed<16,6>', 'mnist': 'ufixed<8,0>'}
 
 
 def evaluate_model(

@@ -143,7 +143,7 @@ ARCHITECTURES: dict[str, Spec | ConvSpec] = {
     # CNNs: every layer's output stays under the 4,096 elements an array may have to be fully partitioned
     'mnist_binary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'binary', 'binary_tanh'),
     'mnist_ternary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'ternary', 'ternary_tanh'),
-    'jets_binary_conv1d': ConvSpec((30, 3), ((8, 3, 1, 2), (8, 3, 1, 2)), (32, 5), 'binary', 'binary_tanh'),
+    'jets_binary_conv1d': ConvSpec((30, 3), ((16, 3, 1, 2), (16, 3, 1, 2)), (32, 5), 'binary', 'binary_tanh'),
 }
 
 

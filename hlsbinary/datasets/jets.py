@@ -123,3 +123,35 @@ def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.
         extra_train={k: v[i_train] for k, v in extras.items()},
         extra_test={k: v[i_test] for k, v in extras.items()},
     )
+
+
+def load_jet_constituents(source: str = 'bundled', test_size: float = 0.2, seed: int = 42) -> Dataset:
+    """The 30 leading constituents of each jet as flat rows of 90 numbers (constituent-major: ``pt_rel``,
+    ``deta``, ``dphi`` of the leading constituent, then the next; a 1D convolution reshapes them to ``(30, 3)``),
+    same jets and split as :func:`load_jets`.  Each of the three quantities is divided by its standard deviation
+    over the real constituents of the training part (no shift: zero padding stays zero); the factors are in
+    ``notes``.  Only samples with constituents (the bundled one, or a generator ``.npz``) have them."""
+    jets = load_jets(source, scale=False, test_size=test_size, seed=seed)
+    if 'constituents' not in jets.extra_train:
+        raise DatasetUnavailable(
+            f'{jets.source}: this jet sample has no constituents (the OpenML set has only the 16 features); use the '
+            "bundled sample (source='bundled') or one made by `hlsbinary data generate jets`"
+        )
+    train, test = (jets.extra_train['constituents'].astype(np.float32), jets.extra_test['constituents'].astype(np.float32))
+    real = train[:, :, 0] > 0
+    scale = train[real].std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    names = [f'c{i}_{q}' for i in range(train.shape[1]) for q in CONSTITUENT_FEATURES]
+    return Dataset(
+        'jet_constituents',
+        jets.source,
+        (train / scale).reshape(len(train), -1),
+        jets.y_train,
+        (test / scale).reshape(len(test), -1),
+        jets.y_test,
+        names,
+        list(JET_CLASSES),
+        {**{k: v for k, v in jets.notes.items() if not k.startswith('scaler')}, 'constituent_scale': scale.tolist()},
+        extra_train={k: v for k, v in jets.extra_train.items() if k != 'constituents'},
+        extra_test={k: v for k, v in jets.extra_test.items() if k != 'constituents'},
+    )
