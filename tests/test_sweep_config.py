@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip('optuna', reason='the sweep needs optuna (a core dependency)')
 
 from hlsbinary.errors import ConfigError  # noqa: E402
-from hlsbinary.sweep.config import first_difference, load_sweep_config, search_settings, search_space  # noqa: E402
+from hlsbinary.sweep.config import first_difference, load_sweep_config, search_settings  # noqa: E402
 from hlsbinary.sweep.front import hypervolume, non_dominated  # noqa: E402
 from hlsbinary.sweep.space import Choice, Fixed, FloatRange, IntRange, SearchSpace, foldable  # noqa: E402
 

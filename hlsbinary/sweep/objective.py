@@ -117,9 +117,13 @@ def hardware_figures(network, part: str, clock_period: float) -> dict:
 class Trained:
     model: object
     network: object  # hlsbinary.ir.Network
-    epochs_run: int
+    history: dict  # Keras's history: loss, val_loss, accuracy, val_accuracy per epoch
     seconds: float
     keras_val_accuracy: float
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history['loss'])
 
 
 def train_candidate(candidate: Candidate, data: SweepData, seed: int, patience: int, name: str = 'model') -> Trained:
@@ -148,7 +152,7 @@ def train_candidate(candidate: Candidate, data: SweepData, seed: int, patience: 
     network = hlsbinary.read_network(model, input_precision=candidate.input_precision)
     # Keras's accuracy of the final weights (Keras 2 restores the best epoch's only when it stops early)
     keras_accuracy = float(model.evaluate(data.X_val, data.y_val, verbose=0, batch_size=4096)[1])
-    return Trained(model, network, len(history.history['loss']), seconds, keras_accuracy)
+    return Trained(model, network, history.history, seconds, keras_accuracy)
 
 
 # ---- the objective ---------------------------------------------------------------------------------------------------

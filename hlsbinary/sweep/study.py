@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import sqlite3
 import time
@@ -118,7 +119,6 @@ def open_storage(url: str, heartbeat: int | None = None, must_exist: bool = Fals
     called for each trial found dead.  ``must_exist`` refuses to create a new database or journal (for reading).
     A missing driver, an unreachable server or a file that is not a study database is one clear UserError.
     """
-    import optuna
     from optuna.storages import JournalStorage, RDBStorage
     from optuna.storages.journal import JournalFileBackend
 
@@ -150,9 +150,7 @@ def open_storage(url: str, heartbeat: int | None = None, must_exist: bool = Fals
         }
     engine = {'pool_pre_ping': True} if sqlite_path is None else {'connect_args': {'timeout': 60}}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, engine_kwargs=engine, **kwargs)
+        return _rdb_storage(RDBStorage, url, engine, kwargs)
     except Exception as err:
         if isinstance(err, ImportError) or 'Failed to import DB access module' in str(err):
             hint = " (pip install 'hlsbinary[postgres]')" if url.startswith('postgres') else ''
@@ -162,6 +160,26 @@ def open_storage(url: str, heartbeat: int | None = None, must_exist: bool = Fals
         text = ' '.join(str(err).split())
         text = re.sub(r'\(Background on this error.*', '', text).strip()
         raise UserError(f'cannot open the study storage {masked(url)}: {text[:300]}') from None
+
+
+def _rdb_storage(cls, url: str, engine: dict, kwargs: dict, attempts: int = 6):
+    """``RDBStorage``, retried when workers started together race to create Optuna's tables in a new database (the
+    loser's ``CREATE`` fails on a name the winner just made; the next attempt finds the tables)."""
+    import optuna
+
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+                return cls(url, engine_kwargs=engine, **kwargs)
+        except Exception as err:
+            racing = any(
+                word in str(err) for word in ('already exists', 'UniqueViolation', 'IntegrityError', 'duplicate key')
+            )
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 + random.random() * (attempt + 1))
+    raise AssertionError('unreachable')
 
 
 # ---- samplers -------------------------------------------------------------------------------------------------------
