@@ -92,8 +92,9 @@ def plot_tradeoff(
     ax.set_ylabel(SCORE_LABEL[score])
     ax.set_title(title, fontsize=10)
     ax.grid(True, which='both', alpha=0.3)
-    ax.margins(x=0.15, y=0.1)
-    ax.legend(fontsize=7, loc='lower right')
+    ax.margins(x=0.2, y=0.1)  # room for the labels
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
