@@ -411,7 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--output', help='results folder (default: output, or sweeps/<study name>)')
     p.add_argument('--sampler', choices=['tpe', 'nsga2', 'random'], help='search algorithm (default: sampler.name, tpe)')
     p.add_argument(
-        '--set', action='append', default=[], metavar='KEY=VALUE', help='override a config key, e.g. train.epochs=2'
+        '--set',
+        action='append',
+        default=[],
+        metavar='KEY=VALUE',
+        help='override a config key (read as YAML), e.g. train.epochs=2; repeat for more (default: none)',
     )
     p.add_argument(
         '--summary', action='store_true', help="print an existing study's front (with --storage and --study-name)"
