@@ -294,3 +294,30 @@ def test_sweep_help_lists_the_keys_and_defaults():
     assert out.returncode == 0
     for text in ('max_lut_percent', 'heartbeat', '--study-name', '--storage', 'journal:<file>', '(default 20.0)'):
         assert text in out.stdout, text
+
+
+@pytest.mark.parametrize('name', ['tpe', 'nsga2', 'random'])
+def test_every_sampler_searches_the_conditional_space_with_constraints(name):
+    """A synthetic objective (no training): each sampler proposes valid candidates; the front holds only feasible ones."""
+    import optuna
+
+    from hlsbinary.sweep.front import is_feasible, pareto_trials
+    from hlsbinary.sweep.study import make_sampler, quiet_optuna
+
+    quiet_optuna()
+    space = _space(first_layer_weights=Choice(('binary', 'ternary')))
+    study = optuna.create_study(
+        directions=['maximize', 'minimize'], sampler=make_sampler(name, seed=5, startup_trials=5, population_size=6)
+    )
+
+    def objective(trial):
+        c = space.sample(trial)
+        lut = sum(a * b for a, b in zip((16, *c.spec.widths[:-1]), c.spec.widths, strict=True))  # a stand-in cost
+        trial.set_constraint('lut', lut - 3000)
+        return min(1.0, lut / 5000), float(lut)
+
+    study.optimize(objective, n_trials=24)
+    assert all(t.state.name == 'COMPLETE' for t in study.trials)
+    front = pareto_trials(study.trials, study.directions)
+    assert front and all(is_feasible(t) for t in front)
+    assert any(not is_feasible(t) for t in study.trials)  # the limit binds somewhere
