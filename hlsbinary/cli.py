@@ -256,6 +256,12 @@ def _train(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from hlsbinary.sweep.command import run
+
+    return run(args)
+
+
 # ---- the parser -----------------------------------------------------------------------------------------------------
 
 
@@ -395,6 +401,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('-c', '--config', required=True, help='training config (.yml)')
     _force(p, 'model')
     p.set_defaults(func=_train)
+
+    from hlsbinary.sweep.config import config_help
+
+    p = command(
+        'sweep',
+        'Bayesian search (Optuna) of binary/ternary networks: emulated-firmware accuracy vs estimated LUTs and latency',
+        epilog='config keys:\n'
+        + config_help()
+        + '\n\nworkers: start the same command N times with one --storage (PostgreSQL, '
+        'or journal:<file> on a shared filesystem) and --study-name; running it again resumes.',
+    )
+    p.add_argument('-c', '--config', help='sweep config (.yml), e.g. configs/sweep_jets.yml')
+    p.add_argument('--trials', type=positive_int, help="the study's total of finished trials (default: budget.trials)")
+    p.add_argument('--timeout', type=positive_float, help="this worker's wall time in seconds (default: budget.timeout)")
+    p.add_argument(
+        '--storage', help='sqlite:///file.db, postgresql://user@host/db or journal:<file> (default: sqlite beside --output)'
+    )
+    p.add_argument('--study-name', help='study to create, join or resume (default: study.name, or the config file name)')
+    p.add_argument('--output', help='results folder (default: output, or sweeps/<study name>)')
+    p.add_argument('--sampler', choices=['tpe', 'nsga2', 'random'], help='search algorithm (default: sampler.name, tpe)')
+    p.add_argument(
+        '--set',
+        action='append',
+        default=[],
+        metavar='KEY=VALUE',
+        help='override a config key (read as YAML), e.g. train.epochs=2; repeat for more (default: none)',
+    )
+    p.add_argument(
+        '--summary', action='store_true', help="print an existing study's front (with --storage and --study-name)"
+    )
+    p.add_argument('--no-export', action='store_true', help='run trials only (workers); a later run without it exports')
+    _force(p, 'results')
+    p.set_defaults(func=_sweep)
     return parser
 
 
