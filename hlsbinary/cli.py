@@ -375,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command('report', 'ROC curves, AUCs, accuracy, estimated resources and latency of saved models')
     p.add_argument('models', nargs='+', help='saved models (.h5): binary/ternary ones are emulated bit-exactly')
-    p.add_argument('--data', choices=['jets', 'jet_constituents', 'mnist'], required=True, help='the data set to evaluate on')
+    p.add_argument(
+        '--data', choices=['jets', 'jet_constituents', 'mnist'], required=True, help='the data set to evaluate on'
+    )
     p.add_argument('--source', default='bundled', help='data source: bundled, openml, keras (MNIST) or a local file')
     p.add_argument('--out', default='report', help='folder for report.md/.html/.json and the plots')
     p.add_argument('--title', default=None, help='report title (default: data set and number of models)')

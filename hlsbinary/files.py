@@ -382,5 +382,3 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, target)
-
-

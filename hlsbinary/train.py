@@ -52,7 +52,9 @@ def _precision(value):
 
 TRAIN_SCHEMA = {
     'Model': Key('zoo architecture (hlsbinary models list)', _architecture, REQUIRED),
-    'Data': Key('jets, jet_constituents or mnist', choice(('jets', 'jet_constituents', 'mnist'), case_insensitive=False), REQUIRED),
+    'Data': Key(
+        'jets, jet_constituents or mnist', choice(('jets', 'jet_constituents', 'mnist'), case_insensitive=False), REQUIRED
+    ),
     'Source': Key('bundled, openml, keras (MNIST), or a local file', _source, 'bundled'),
     'Output': Key(
         'the trained .h5 (its metrics go beside it as .json)', string(r'.+\.(h5|hdf5)', 'a path ending in .h5'), REQUIRED

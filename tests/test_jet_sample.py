@@ -95,3 +95,17 @@ def test_an_independent_classifier_reaches_the_published_aucs():
     aucs = {c: roc_auc_score(d.y_test == k, scores[:, k]) for k, c in enumerate(JET_CLASSES)}
     for c, auc in aucs.items():
         assert abs(auc - PUBLISHED_AUC[c]) <= 0.03, f'{c}: AUC {auc:.3f} vs published {PUBLISHED_AUC[c]}; all: {aucs}'
+
+
+def test_the_shipped_float_model_reaches_72_percent():
+    """The committed float 16x64x32x32x5 model (trained by `hlsbinary train` on this sample) on the test split."""
+    pytest.importorskip('tensorflow', reason='evaluating the Keras model needs TensorFlow (qkeras extra)')
+    from pathlib import Path
+
+    from tensorflow import keras
+
+    d = load_jets()
+    path = Path(__file__).parents[1] / 'models' / 'trained' / 'jets_float_64_32_32.h5'
+    model = keras.models.load_model(path, compile=False)
+    accuracy = np.mean(model.predict(d.X_test, batch_size=4096, verbose=0).argmax(axis=1) == d.y_test)
+    assert accuracy >= 0.72, accuracy

@@ -22,4 +22,14 @@ DATASETS = {
     'mnist': ('MNIST handwritten digits, 784 pixels, 10 classes', ('bundled', 'keras', 'openml', '<path>'), load_mnist),
 }
 
-__all__ = ['DATASETS', 'Dataset', 'DatasetUnavailable', 'JET_CLASSES', 'JET_FEATURES', 'data_dir', 'load_jet_constituents', 'load_jets', 'load_mnist']
+__all__ = [
+    'DATASETS',
+    'Dataset',
+    'DatasetUnavailable',
+    'JET_CLASSES',
+    'JET_FEATURES',
+    'data_dir',
+    'load_jet_constituents',
+    'load_jets',
+    'load_mnist',
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,15 @@ class Dataset:
                 raise ValueError(f'{self.name}: X_{part} has shape {X.shape}; expected (n, {len(self.feature_names)})')
             if len(y) and (y.min() < 0 or y.max() >= len(self.class_names)):
                 raise ValueError(f'{self.name}: y_{part} holds labels outside 0..{len(self.class_names) - 1}')
+
+    def first_train_rows(self, n: int) -> Dataset:
+        """The same data set with only the first ``n`` training rows (and their extra arrays); the test part unchanged."""
+        return dataclasses.replace(
+            self,
+            X_train=self.X_train[:n],
+            y_train=self.y_train[:n],
+            extra_train={k: v[:n] for k, v in self.extra_train.items()},
+        )
 
     def summary(self) -> str:
         counts = np.bincount(self.y_train, minlength=len(self.class_names))

@@ -10,7 +10,6 @@ integer network.  Foldability is decided by :attr:`~hlsbinary.zoo.Spec.convertib
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import socket
@@ -65,7 +64,7 @@ def load_data(data: dict) -> SweepData:
     dataset = DATASETS[data['name']][2](source=data['source'])
     n = data['max_train_events']
     if n is not None and n < len(dataset.X_train):
-        dataset = dataclasses.replace(dataset, X_train=dataset.X_train[:n], y_train=dataset.y_train[:n])
+        dataset = dataset.first_train_rows(n)
     return SweepData(dataset, data['validation_split'])
 
 
@@ -211,6 +210,13 @@ class Objective:
         import contextlib
 
         started = time.perf_counter()
+        from optuna.storages._heartbeat import is_heartbeat_enabled
+
+        storage = trial.study._storage
+        if is_heartbeat_enabled(storage):
+            # Optuna's heartbeat thread writes its first beat asynchronously, and a trial without any beat is never
+            # found stale: beat once now, so a worker killed at any later point leaves a trial the next run retries
+            storage.record_heartbeat(trial._trial_id)
         try:
             with Heartbeat(trial, self.heartbeat) if self.heartbeat else contextlib.nullcontext():
                 return self._run(trial, started)
