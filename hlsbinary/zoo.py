@@ -143,7 +143,15 @@ ARCHITECTURES: dict[str, Spec | ConvSpec] = {
     # CNNs: every layer's output stays under the 4,096 elements an array may have to be fully partitioned
     'mnist_binary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'binary', 'binary_tanh'),
     'mnist_ternary_cnn': ConvSpec((28, 28, 1), ((4, 3, 1, 2), (8, 3, 1, 2)), (64, 10), 'ternary', 'ternary_tanh'),
-    'jets_binary_conv1d': ConvSpec((30, 3), ((16, 3, 1, 2), (16, 3, 1, 2)), (32, 5), 'binary', 'binary_tanh'),
+    # over the 30 leading constituents: a 6-bit pointwise embedding, then binary convolutions (binary_tanh: 47 %,
+    # 6-bit first 3-wide convolution: 58-64 %, this: 66 %; a float CNN of the same shape: 71 %)
+    'jets_binary_conv1d': ConvSpec(
+        (30, 3),
+        ((32, 1, 1, 1), (16, 3, 1, 2), (16, 3, 1, 2)),
+        (32, 5),
+        ('bits6', 'binary', 'binary', 'binary', 'binary'),
+        'relu4',
+    ),
 }
 
 

@@ -305,7 +305,7 @@ CASES = [
         'train-data',
         ['train', '-c', 'cfgs/t5.yml'],
         {'cfgs/t5.yml': GOOD_TRAIN.replace('Data: jets', 'Data: cifar')},
-        r"Data: 'cifar' is not allowed: one of jets, mnist",
+        r"Data: 'cifar' is not allowed: one of jets, jet_constituents, mnist",
     ),
     (
         'train-missing-output',
@@ -314,7 +314,7 @@ CASES = [
         r'Output is required',
     ),
     # data and models
-    ('data-no-name', ['data', 'fetch'], {}, r'needs a data set name: jets, mnist'),
+    ('data-no-name', ['data', 'fetch'], {}, r'needs a data set name: jets, jet_constituents, mnist'),
     ('data-unknown', ['data', 'fetch', 'jet'], {}, r"unknown data set 'jet'. Did you mean 'jets'"),
     ('data-generate-mnist', ['data', 'generate', 'mnist'], {}, r'only the jet data set has a generator'),
     ('data-local-missing', ['data', 'fetch', 'jets', '--source', 'nothere.npz'], {}, r'nothere\.npz: no such file'),
