@@ -233,6 +233,7 @@ def evaluate_model(
     Binary/ternary networks are evaluated by the bit-exact firmware emulation (what the FPGA would output) and
     estimated (for ``io_type``); other models (e.g. the float baselines) by Keras, without an estimate.
     """
+    from hlsbinary.datasets.jets import inputs_for
     from hlsbinary.emulator import emulate_network
     from hlsbinary.estimator import estimate_network
     from hlsbinary.frontend.keras_objects import load_model
@@ -240,6 +241,7 @@ def evaluate_model(
     from hlsbinary.ir import parse_fixed
 
     model = load_model(str(path))
+    dataset = inputs_for(dataset, int(np.prod(model.input_shape[1:])))  # a constituent tagger among feature ones
     ends_in_softmax = (
         getattr(model.layers[-1], 'activation', None) is not None and model.layers[-1].activation.__name__ == 'softmax'
     )

@@ -109,3 +109,16 @@ def test_the_shipped_float_model_reaches_72_percent():
     model = keras.models.load_model(path, compile=False)
     accuracy = np.mean(model.predict(d.X_test, batch_size=4096, verbose=0).argmax(axis=1) == d.y_test)
     assert accuracy >= 0.72, accuracy
+
+
+def test_a_constituent_model_reads_the_same_jets_constituents():
+    """A report on the jets gives a 90-input model the constituents of the same test jets, scaled as in training."""
+    from hlsbinary.datasets import load_jet_constituents
+    from hlsbinary.datasets.jets import inputs_for
+
+    jets, constituents = load_jets(), load_jet_constituents()
+    assert inputs_for(jets, 16) is jets and inputs_for(jets, 50) is jets  # a mismatch is left for the caller to name
+    chosen = inputs_for(jets, 90)
+    np.testing.assert_array_equal(chosen.X_test, constituents.X_test)
+    np.testing.assert_array_equal(chosen.y_test, jets.y_test)
+    assert chosen.X_test.shape == (len(jets.X_test), 90) and np.all(chosen.X_test[:, 0] > 0)  # leading pT fraction

@@ -128,10 +128,16 @@ def load_jets(source: str = 'bundled', scale: bool = True, test_size: float = 0.
 def load_jet_constituents(source: str = 'bundled', test_size: float = 0.2, seed: int = 42) -> Dataset:
     """The 30 leading constituents of each jet as flat rows of 90 numbers (constituent-major: ``pt_rel``,
     ``deta``, ``dphi`` of the leading constituent, then the next; a 1D convolution reshapes them to ``(30, 3)``),
-    same jets and split as :func:`load_jets`.  Each of the three quantities is divided by its standard deviation
-    over the real constituents of the training part (no shift: zero padding stays zero); the factors are in
-    ``notes``.  Only samples with constituents (the bundled one, or a generator ``.npz``) have them."""
-    jets = load_jets(source, scale=False, test_size=test_size, seed=seed)
+    same jets and split as :func:`load_jets`: see :func:`constituent_inputs`."""
+    return constituent_inputs(load_jets(source, scale=False, test_size=test_size, seed=seed))
+
+
+def constituent_inputs(jets: Dataset) -> Dataset:
+    """The jets of ``jets`` (a :func:`load_jets` data set) with their constituents as the inputs, same rows.
+
+    Each of the three quantities is divided by its standard deviation over the real constituents of the training
+    part (no shift: zero padding stays zero); the factors are in ``notes``.  Only samples with constituents (the
+    bundled one, or a generator ``.npz``) have them."""
     if 'constituents' not in jets.extra_train:
         raise DatasetUnavailable(
             f'{jets.source}: this jet sample has no constituents (the OpenML set has only the 16 features); use the '
@@ -155,3 +161,15 @@ def load_jet_constituents(source: str = 'bundled', test_size: float = 0.2, seed:
         extra_train={k: v for k, v in jets.extra_train.items() if k != 'constituents'},
         extra_test={k: v for k, v in jets.extra_test.items() if k != 'constituents'},
     )
+
+
+def inputs_for(dataset: Dataset, n_inputs: int) -> Dataset:
+    """``dataset`` with the inputs a model of ``n_inputs`` inputs reads: the jets' 16 features, or, for a model
+    over constituents, the same jets' constituents (:func:`constituent_inputs`), so a report can put feature and
+    constituent taggers on one ROC plot.  Anything else is returned unchanged (the caller names the mismatch)."""
+    if dataset.X_test.shape[1] == n_inputs or dataset.name != 'jets' or 'constituents' not in dataset.extra_test:
+        return dataset
+    constituents = dataset.extra_test['constituents']
+    if n_inputs != constituents.shape[1] * constituents.shape[2]:
+        return dataset
+    return constituent_inputs(dataset)
