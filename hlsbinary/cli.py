@@ -228,31 +228,47 @@ def _report(args) -> int:
     from hlsbinary.datasets import DATASETS
     from hlsbinary.files import check_directory_target
     from hlsbinary.frontend.keras_objects import check_model_path
-    from hlsbinary.report import evaluate_model, write_report
+    from hlsbinary.report import evaluate_model, group_by_seed, report_metadata, write_report
 
     check_directory_target(args.out, args.force, 'report')
     for path in args.models:
         check_model_path(path)
+    groups = group_by_seed(args.models)  # each model with its <stem>.seed<N>.h5 siblings (hlsbinary train --seeds)
     dataset = DATASETS[args.data][2](source=args.source)
-    results = [
-        evaluate_model(path, dataset, args.input_precision, args.part, args.clock_period, args.io_type)
-        for path in tqdm(args.models, desc='evaluating', unit='model')
-    ]
-    out = write_report(results, args.out, title=args.title or f'{args.data}: {len(results)} models', force=args.force)
+    bar = tqdm(total=sum(map(len, groups)), desc='evaluating', unit='model')
+    results = []
+    for group in groups:
+        seeds = []
+        for path in group:
+            seeds.append(evaluate_model(path, dataset, args.input_precision, args.part, args.clock_period, args.io_type))
+            seeds[-1].name = Path(group[0]).stem  # one name per model, whatever the seed
+            bar.update(1)
+        results.append(seeds)
+    bar.close()
+    meta = report_metadata(dataset, args.part, args.clock_period, args.io_type, args.input_precision)
+    title = args.title or f'{args.data}: {len(results)} models'
+    out = write_report(results, args.out, title=title, force=args.force, meta=meta)
     print(f'report written to {out}/report.md (and report.html, report.json, PNG plots)')
     return 0
 
 
 def _train(args) -> int:
-    from hlsbinary.train import load_train_config, train
+    from hlsbinary.files import check_file_targets
+    from hlsbinary.train import load_train_config, parse_seeds, seed_output, train
 
     config = load_train_config(args.config)
-    metrics = train(config, force=args.force)
-    aucs = ', '.join(f'{c} {100 * a:.1f}' for c, a in metrics['test_auc'].items())
-    print(
-        f'{metrics["model"]}: test accuracy {100 * metrics["test_accuracy"]:.2f}% ({metrics["evaluated_as"]}); AUC % {aucs}'
-    )
-    print(f'saved {config["Output"]} and its metrics beside it')
+    seeds = parse_seeds(args.seeds) if args.seeds else [config['Seed']]
+    runs = [{**config, 'Seed': seed, 'Output': str(seed_output(config, seed))} for seed in seeds]
+    for run in runs:  # refuse every target before the first of several trainings
+        check_file_targets([run['Output'], Path(run['Output']).with_suffix('.json')], args.force, 'trained model')
+    for run in runs:
+        metrics = train(run, force=args.force)
+        aucs = ', '.join(f'{c} {100 * a:.1f}' for c, a in metrics['test_auc'].items())
+        print(
+            f'{metrics["model"]} (seed {run["Seed"]}): test accuracy {100 * metrics["test_accuracy"]:.2f}% '
+            f'({metrics["evaluated_as"]}); AUC % {aucs}'
+        )
+        print(f'saved {run["Output"]} and its metrics beside it')
     return 0
 
 
@@ -401,6 +417,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='config keys:\n' + schema_help(TRAIN_SCHEMA),
     )
     p.add_argument('-c', '--config', required=True, help='training config (.yml)')
+    p.add_argument(
+        '--seeds',
+        default=None,
+        help="train once per seed, e.g. 1,2,3: the config's own Seed goes to Output, every other seed to "
+        "<stem>.seed<N>.h5 beside it, which hlsbinary report gathers for error bars (default: the config's Seed)",
+    )
     _force(p, 'model')
     p.set_defaults(func=_train)
 

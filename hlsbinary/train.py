@@ -70,6 +70,28 @@ TRAIN_SCHEMA = {
 TRAIN_KEYS = {name: key.help for name, key in TRAIN_SCHEMA.items()}
 
 
+def seed_output(config: dict, seed: int) -> Path:
+    """Where the model trained with ``seed`` goes: the config's ``Output`` for its own ``Seed``, otherwise the
+    sibling ``<stem>.seed<N>.h5`` (which ``hlsbinary report`` gathers for its error bars)."""
+    output = Path(config['Output'])
+    return output if seed == config['Seed'] else output.with_name(f'{output.stem}.seed{seed}{output.suffix}')
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``'1,2,3'`` -> ``[1, 2, 3]``; a user's mistake (not an integer, negative, repeated) is a ``UserError``."""
+    from hlsbinary.errors import UserError
+
+    seeds = []
+    for part in text.split(','):
+        part = part.strip()
+        if not part.isdigit() or int(part) >= 2**31:
+            raise UserError(f'--seeds {text!r}: {part!r} is not a seed; give integers from 0 to 2**31-1, e.g. --seeds 1,2,3')
+        if int(part) in seeds:
+            raise UserError(f'--seeds {text!r}: seed {part} is repeated; give each seed once, e.g. --seeds 1,2,3')
+        seeds.append(int(part))
+    return seeds
+
+
 def load_train_config(path: str | Path) -> dict:
     """Read and validate a training config: unknown keys, missing required ones and bad values are named."""
     return validate(load_yaml(path, 'training config'), TRAIN_SCHEMA, str(path), 'a training config')

@@ -308,6 +308,24 @@ CASES = [
         r"Data: 'cifar' is not allowed: one of jets, jet_constituents, mnist",
     ),
     (
+        'train-seeds-not-integers',
+        ['train', '-c', 'cfgs/t7.yml', '--seeds', '1,x'],
+        {'cfgs/t7.yml': GOOD_TRAIN},
+        r"--seeds '1,x': 'x' is not a seed",
+    ),
+    (
+        'train-seeds-repeated',
+        ['train', '-c', 'cfgs/t8.yml', '--seeds', '1,2,1'],
+        {'cfgs/t8.yml': GOOD_TRAIN},
+        r'seed 1 is repeated',
+    ),
+    (
+        'train-seed-sibling-over-user-file',
+        ['train', '-c', 'cfgs/t9.yml', '--seeds', '1,2'],
+        {'cfgs/t9.yml': GOOD_TRAIN.replace('trained.h5', 'mine.h5'), 'mine.seed2.h5': 'a file of the user'},
+        r'mine\.seed2\.h5 exists and was not written by hlsbinary.*--force',
+    ),
+    (
         'train-missing-output',
         ['train', '-c', 'cfgs/t6.yml'],
         {'cfgs/t6.yml': 'Model: jets_binary_64_32_32\nData: jets\n'},
