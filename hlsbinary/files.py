@@ -209,6 +209,11 @@ def _check_parent(target: Path, what: str) -> Path:
     return parent
 
 
+def _folder_name(what: str) -> str:
+    """A subfolder name to suggest for an output described as ``what`` ('HLS project' -> 'hls_project')."""
+    return '_'.join(what.lower().split()) or 'output'
+
+
 def check_directory_target(target: str | Path, force: bool = False, what: str = 'output folder') -> Path:
     """Refuse a folder target before any work starts; returns it resolved.  See :func:`publish_directory`."""
     target = Path(target).expanduser().resolve()
@@ -216,7 +221,7 @@ def check_directory_target(target: str | Path, force: bool = False, what: str = 
     if reason:
         raise OutputRefused(
             f'refusing to write the {what} into {target}: {reason}, and hlsbinary never writes over such a folder '
-            '(not even with --force); name a new subfolder instead, e.g. ' + str(target / 'hls_project')
+            '(not even with --force); name a new subfolder instead, e.g. ' + str(target / _folder_name(what))
         )
     if target.exists() and not target.is_dir():
         raise OutputRefused(f'{target} is a file, not a folder; choose a folder for the {what}')
