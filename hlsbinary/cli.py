@@ -245,7 +245,9 @@ def _report(args) -> int:
             bar.update(1)
         results.append(seeds)
     bar.close()
-    meta = report_metadata(dataset, args.part, args.clock_period, args.io_type, args.input_precision)
+    interfaces = {r.io_type for seeds in results for r in seeds if r.io_type}
+    io_type = args.io_type or (interfaces.pop() if len(interfaces) == 1 else None)  # None: per model, in the table
+    meta = report_metadata(dataset, args.part, args.clock_period, io_type, args.input_precision)
     title = args.title or f'{args.data}: {len(results)} models'
     out = write_report(results, args.out, title=title, force=args.force, meta=meta)
     print(f'report written to {out}/report.md (and report.html, report.json, PNG plots)')
@@ -403,7 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--part', type=part_arg, default=DEFAULT_PART, help='FPGA part for the estimates')
     p.add_argument('--clock-period', type=positive_float, default=5.0, help='clock period in ns for the estimates')
     p.add_argument(
-        '--io-type', choices=('io_parallel', 'io_stream'), default='io_parallel', help='interface for the estimates'
+        '--io-type',
+        choices=('io_parallel', 'io_stream'),
+        default=None,
+        help="interface for every model's estimate (default: each model's own, the IOType its training config "
+        'recorded in the metrics .json beside it, io_parallel where none is recorded)',
     )
     _force(p, 'report')
     p.set_defaults(func=_report)

@@ -39,6 +39,7 @@ class ModelResult:
     estimate: object | None = None
     kind: str = ''  # how the scores were computed, e.g. 'firmware emulation, ...' or 'Keras (...)'
     seed: int | None = None
+    io_type: str | None = None  # the interface the estimate is for
 
     def __post_init__(self):
         self.y_true = np.asarray(self.y_true, dtype=np.int64)
@@ -89,6 +90,7 @@ class ModelResult:
                 for key in ('LUT', 'FF', 'DSP', 'BRAM', 'latency_cycles', 'latency_ns', 'II')
             }
             row['percent'] = self.estimate.percent()
+            row['io_type'] = self.io_type
         return row
 
 
@@ -262,15 +264,19 @@ def _tradeoff(rows: list[dict], key: str, label: str, data_label: str, missing: 
 
     fig, ax = plt.subplots(figsize=(9, 5), layout=_layout_with_footnote())
     points = []
+    mixed = len({row.get('io_type') for row in rows}) > 1  # then each legend entry names its interface
     for i, (row, color) in enumerate(zip(rows, _colors(len(rows)), strict=True)):
         x = row['estimate'][key]
         stats = row['stats']['mean_auc']
         ax.errorbar(
             x, 100 * stats['mean'], yerr=None if stats['std'] is None else 100 * stats['std'],
             fmt=MARKERS[i % len(MARKERS)], color=color, capsize=3, ms=7,
-            label=f'{row["model"]}' + (f' ({row["n_seeds"]} seeds)' if row['n_seeds'] > 1 else ''),
+            label=f'{row["model"]}' + (f', {row.get("io_type")}' if mixed else '')
+            + (f' ({row["n_seeds"]} seeds)' if row['n_seeds'] > 1 else ''),
         )  # fmt: skip
-        points.append({'model': row['model'], 'x': x, 'mean_auc': stats['mean'], 'std': stats['std']})
+        points.append(
+            {'model': row['model'], 'io_type': row.get('io_type'), 'x': x, 'mean_auc': stats['mean'], 'std': stats['std']}
+        )
     ax.set_xlabel(label)
     ax.set_ylabel('mean one-vs-rest AUC over classes (%)')
     ax.set_title(f'Mean AUC versus {label}, {data_label}', fontsize=10)
@@ -338,8 +344,9 @@ def data_label(dataset) -> str:
     return f'{dataset.name} ({source})'
 
 
-def report_metadata(dataset, part: str, clock_period: float, io_type: str, input_precision: str | None) -> dict:
-    """Everything a reader needs to know what the report's numbers are: data, hardware target, versions, date."""
+def report_metadata(dataset, part: str, clock_period: float, io_type: str | None, input_precision: str | None) -> dict:
+    """Everything a reader needs to know what the report's numbers are: data, hardware target, versions, date.
+    ``io_type`` None: each model is estimated in its own interface (see :func:`recorded_io_type`)."""
     from datetime import datetime
 
     return {
@@ -350,7 +357,7 @@ def report_metadata(dataset, part: str, clock_period: float, io_type: str, input
         'train_events': int(len(dataset.y_train)),
         'part': part,
         'clock_period_ns': clock_period,
-        'io_type': io_type,
+        'io_type': io_type or PER_MODEL_IO_TYPE,
         'input_precision': input_precision or DEFAULT_INPUT_PRECISION.get(dataset.name, 'fixed<16,6>'),
         'versions': versions(),
         'date': datetime.now(UTC).isoformat(timespec='seconds'),
@@ -398,13 +405,14 @@ def _markdown(title: str, rows: list[dict], class_names: list[str], images: list
     if estimated:
         lines += [
             '',
-            '| model | LUT | FF | DSP | BRAM | latency (cycles) | latency (ns) | II (cycles) |',
-            '|---|---|---|---|---|---|---|---|',
+            '| model | interface | LUT | FF | DSP | BRAM | latency (cycles) | latency (ns) | II (cycles) |',
+            '|---|---|---|---|---|---|---|---|---|',
         ]
         for row in estimated:
             e, p = row['estimate'], row['percent']
             lines.append(
-                f'| {row["model"]} | {e["LUT"]:,} ({p["LUT"]:.2f}%) | {e["FF"]:,} ({p["FF"]:.2f}%) | {e["DSP"]} | '
+                f'| {row["model"]} | {row.get("io_type") or ""} | {e["LUT"]:,} ({p["LUT"]:.2f}%) | '
+                f'{e["FF"]:,} ({p["FF"]:.2f}%) | {e["DSP"]} | '
                 f'{e["BRAM"]} | {e["latency_cycles"]} | {e["latency_ns"]:.1f} | {e["II"]} |'
             )
         lines += ['', 'Resources and latency are hlsbinary estimates (no synthesis); see hlsbinary/estimator.py.']
@@ -562,6 +570,20 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
+PER_MODEL_IO_TYPE = 'each model in its own interface (interface column)'
+
+
+def recorded_io_type(path: str | Path) -> str:
+    """The interface a saved model is meant for: ``io_type`` in the metrics ``.json`` that ``hlsbinary train``
+    writes beside it (the training config's ``IOType``), else ``io_parallel`` (hls4ml's default)."""
+    metrics = Path(path).with_suffix('.json')
+    try:
+        value = json.loads(metrics.read_text()).get('io_type')
+    except (OSError, ValueError, AttributeError):
+        return 'io_parallel'
+    return value if value in ('io_parallel', 'io_stream') else 'io_parallel'
+
+
 DEFAULT_INPUT_PRECISION = {'jets': 'fixed<16,6>', 'jet_constituents': 'fixed<16,6>', 'mnist': 'ufixed<8,0>'}
 
 
@@ -571,12 +593,13 @@ def evaluate_model(
     input_precision: str | None = None,
     part: str = 'xcvu9p-flga2104-2L-e',
     clock_period: float = 5.0,
-    io_type: str = 'io_parallel',
+    io_type: str | None = None,
 ) -> ModelResult:
     """A saved model's :class:`ModelResult` on ``dataset``'s test part.
 
     Binary/ternary networks are evaluated by the bit-exact firmware emulation (what the FPGA would output) and
-    estimated (for ``io_type``); other models (e.g. the float baselines) by Keras, without an estimate.
+    estimated for ``io_type`` (default: the model's own, :func:`recorded_io_type`); other models (e.g. the float
+    baselines) by Keras, without an estimate.
     """
     from hlsbinary.datasets.jets import inputs_for
     from hlsbinary.emulator import emulate_network
@@ -601,6 +624,7 @@ def evaluate_model(
             name, dataset.y_test, scores, dataset.class_names, None, 'Keras (not folded by the plugin)', seed_of(path)
         )
     scores = softmax(emulate_network(network, dataset.X_test))  # class probabilities of the firmware's logits
+    io_type = io_type or recorded_io_type(path)
     est = estimate_network(network, part=part, clock_period=clock_period, io_type=io_type)
     kind = f'firmware emulation, {precision} inputs'
-    return ModelResult(name, dataset.y_test, scores, dataset.class_names, est, kind, seed_of(path))
+    return ModelResult(name, dataset.y_test, scores, dataset.class_names, est, kind, seed_of(path), io_type)

@@ -66,6 +66,11 @@ TRAIN_SCHEMA = {
     'Patience': Key('early-stopping patience in epochs', integer(0), 10),
     'ValidationSplit': Key('share of the training part held out for early stopping', number(0, 1, True, True), 0.2),
     'InputPrecision': Key('firmware input precision for the emulated metrics (default: per data set)', _precision),
+    'IOType': Key(
+        'the interface the model is meant for, recorded in its metrics .json (hlsbinary report estimates it so)',
+        choice(('io_parallel', 'io_stream'), case_insensitive=False),
+        'io_parallel',
+    ),
 }
 TRAIN_KEYS = {name: key.help for name, key in TRAIN_SCHEMA.items()}
 
@@ -195,11 +200,12 @@ def train(config: dict, verbose: bool = True, force: bool = False) -> dict:
     input_precision = config.get('InputPrecision', DEFAULT_INPUT_PRECISION[config['Data']])
     with publish_files([output, output.with_suffix('.json')], force, 'trained model') as (h5_tmp, json_tmp):
         model.save(h5_tmp, include_optimizer=False)  # weights only: a small file
-        result = evaluate_model(h5_tmp, dataset, input_precision)
+        result = evaluate_model(h5_tmp, dataset, input_precision, io_type=config['IOType'])
         metrics = {
             'model': config['Model'],
             'data': f'{config["Data"]} ({dataset.source})',
             'seed': int(config['Seed']),
+            'io_type': config['IOType'],
             'epochs_run': len(history.history['loss']),
             'train_seconds': round(seconds, 1),
             'evaluated_as': result.kind,

@@ -114,6 +114,33 @@ def test_report_of_the_shipped_cnns_in_both_interfaces(tmp_path):
     assert '| II (cycles) |' in md
 
 
+def test_each_model_is_estimated_in_its_own_interface(tmp_path):
+    """The shipped 1D CNN is meant for io_stream (its training config's IOType, recorded in its metrics), the
+    MLPs for io_parallel: the report estimates each so, names the interface per model, and --io-type overrides."""
+    pytest.importorskip('qkeras', reason='saved QKeras models need the qkeras extra')
+    from pathlib import Path
+
+    from hlsbinary.datasets import load_jets
+    from hlsbinary.report import evaluate_model, recorded_io_type
+
+    trained = Path(__file__).parents[1] / 'models' / 'trained'
+    cnn, mlp = trained / 'jets_binary_conv1d.h5', trained / 'jets_binary_64_32_32.h5'
+    assert recorded_io_type(cnn) == recorded_io_type(trained / 'jets_binary_conv1d.seed3.h5') == 'io_stream'
+    assert recorded_io_type(mlp) == 'io_parallel' and recorded_io_type(tmp_path / 'none.h5') == 'io_parallel'
+    dataset = load_jets()
+    own = [evaluate_model(cnn, dataset), evaluate_model(mlp, dataset)]
+    forced = evaluate_model(cnn, dataset, io_type='io_parallel')
+    assert [r.io_type for r in own] == ['io_stream', 'io_parallel'] and forced.io_type == 'io_parallel'
+    assert own[0].estimate.II == 30 and forced.estimate.II == 1 and own[0].estimate.LUT < forced.estimate.LUT / 5
+    np.testing.assert_array_equal(own[0].scores, forced.scores)  # the interface changes the estimate only
+    out = write_report([[r] for r in own], tmp_path / 'r')
+    md = (out / 'report.md').read_text()
+    assert '| model | interface | LUT |' in md and '| jets_binary_conv1d | io_stream |' in md
+    assert '| jets_binary_64_32_32 | io_parallel |' in md
+    data = json.loads((out / 'report.json').read_text())
+    assert [m['io_type'] for m in data['models']] == ['io_stream', 'io_parallel']
+
+
 def test_rejection_at_fixed_signal_efficiency_by_hand():
     """1/eps_B at the loosest reachable cut keeping >= eps_S of the signal; Poisson error; lower limits; a discrete
     score cannot be cut between its values, so the efficiency reached is reported."""
@@ -236,7 +263,9 @@ def test_train_seeds_and_the_report_gathers_them(tmp_path):
     import subprocess
     import sys
 
-    (tmp_path / 't.yml').write_text('Model: jets_binary_64_32_32\nData: jets\nOutput: m.h5\nEpochs: 1\nSeed: 1\n')
+    (tmp_path / 't.yml').write_text(
+        'Model: jets_binary_64_32_32\nData: jets\nOutput: m.h5\nEpochs: 1\nSeed: 1\nIOType: io_stream\n'
+    )
 
     def cli(*argv):
         return subprocess.run(
@@ -246,12 +275,14 @@ def test_train_seeds_and_the_report_gathers_them(tmp_path):
     cli('train', '-c', 't.yml', '--seeds', '1,2')
     assert {p.name for p in tmp_path.glob('m*')} == {'m.h5', 'm.json', 'm.seed2.h5', 'm.seed2.json'}
     assert json.loads((tmp_path / 'm.seed2.json').read_text())['seed'] == 2
+    assert json.loads((tmp_path / 'm.json').read_text())['io_type'] == 'io_stream'  # the interface it is meant for
     cli('report', 'm.h5', 'm.seed2.h5', '--data', 'jets', '--out', 'rep')
     data = json.loads((tmp_path / 'rep' / 'report.json').read_text())
     (row,) = data['models']
     assert row['model'] == 'm' and row['seeds'] == [1, 2] and row['stats']['accuracy']['std'] is not None
     assert data['meta']['data'] == 'bundled Pythia 8 particle-level proxy' and data['meta']['test_events'] == 20000
-    assert data['meta']['versions']['hls4ml'] and data['meta']['part'] and data['meta']['io_type'] == 'io_parallel'
+    assert data['meta']['versions']['hls4ml'] and data['meta']['part'] and data['meta']['io_type'] == 'io_stream'
+    assert row['io_type'] == 'io_stream'
     md = (tmp_path / 'rep' / 'report.md').read_text()
     assert 'bundled Pythia 8 particle-level proxy' in md and 'one class against the rest' in md
     for c in 'gqtWZ':

@@ -331,6 +331,12 @@ CASES = [
         r'mine\.seed2\.h5 exists and was not written by hlsbinary.*--force',
     ),
     (
+        'train-iotype',
+        ['train', '-c', 'cfgs/t10.yml'],
+        {'cfgs/t10.yml': GOOD_TRAIN + 'IOType: stream\n'},
+        r"IOType: 'stream' is not allowed: one of io_parallel, io_stream",
+    ),
+    (
         'train-missing-output',
         ['train', '-c', 'cfgs/t6.yml'],
         {'cfgs/t6.yml': 'Model: jets_binary_64_32_32\nData: jets\n'},
