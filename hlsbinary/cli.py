@@ -222,6 +222,25 @@ def _data(args) -> int:
     return 0
 
 
+def _check_inputs_fit(path, dataset, data_name: str) -> None:
+    """Before any work: a model whose stored input size the data set cannot feed is a user's mistake."""
+    import numpy as np
+
+    from hlsbinary.datasets import DATASETS
+    from hlsbinary.datasets.jets import inputs_for
+    from hlsbinary.frontend.keras_objects import saved_input_size
+
+    n_inputs = saved_input_size(path)
+    if n_inputs is None:
+        return  # not stored where we can read it without TensorFlow: the emulator checks it later
+    given = int(np.prod(inputs_for(dataset, n_inputs).X_test.shape[1:]))
+    if given != n_inputs:
+        raise UserError(
+            f'{path}: the model reads {n_inputs} inputs per event, but --data {data_name} gives {given}; report it '
+            f'with the data set it was trained on (--data {" | ".join(DATASETS)})'
+        )
+
+
 def _report(args) -> int:
     from tqdm import tqdm
 
@@ -235,6 +254,8 @@ def _report(args) -> int:
         check_model_path(path)
     groups = group_by_seed(args.models)  # each model with its <stem>.seed<N>.h5 siblings (hlsbinary train --seeds)
     dataset = DATASETS[args.data][2](source=args.source)
+    for group in groups:
+        _check_inputs_fit(group[0], dataset, args.data)
     bar = tqdm(total=sum(map(len, groups)), desc='evaluating', unit='model')
     results = []
     for group in groups:
@@ -259,7 +280,7 @@ def _train(args) -> int:
     from hlsbinary.train import load_train_config, parse_seeds, seed_output, train
 
     config = load_train_config(args.config)
-    seeds = parse_seeds(args.seeds) if args.seeds else [config['Seed']]
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else [config['Seed']]
     runs = [{**config, 'Seed': seed, 'Output': str(seed_output(config, seed))} for seed in seeds]
     for run in runs:  # refuse every target before the first of several trainings
         check_file_targets([run['Output'], Path(run['Output']).with_suffix('.json')], args.force, 'trained model')
@@ -492,13 +513,25 @@ def _one_line(err: BaseException) -> str:
     return ' '.join(lines) if len(lines) <= 1 or len(lines) > 40 else lines[0] + ' ' + ' | '.join(lines[1:])
 
 
+def _close_progress_bars() -> None:
+    """Clear any progress bar an error interrupted, so that the error is a line of its own (and the last)."""
+    tqdm = getattr(sys.modules.get('tqdm'), 'tqdm', None)
+    for bar in list(getattr(tqdm, '_instances', ())):
+        bar.leave = False
+        bar.close()
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.verbose:
         quiet_tensorflow()
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        except BaseException:
+            _close_progress_bars()
+            raise
     except UserError as err:
         if args.debug:
             traceback.print_exc()

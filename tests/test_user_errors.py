@@ -276,6 +276,12 @@ CASES = [
     ('report-out-user-folder', ['report', 'model.h5', '--data', 'jets', '--out', 'thesis'], {}, r'thesis is not empty'),
     ('report-data', ['report', 'model.h5', '--data', 'cifar'], {}, r"argument --data: invalid choice: 'cifar'"),
     (
+        'report-wrong-data',
+        ['report', 'model.h5', '--data', 'mnist', '--out', 'rep'],
+        {},
+        r'model\.h5: the model reads 16 inputs per event, but --data mnist gives 784; .*trained on',
+    ),
+    (
         'report-source-missing',
         ['report', 'model.h5', '--data', 'jets', '--source', 'nothere.npz', '--out', 'rep'],
         {},
@@ -317,6 +323,12 @@ CASES = [
         ['train', '-c', 'cfgs/t7.yml', '--seeds', '1,x'],
         {'cfgs/t7.yml': GOOD_TRAIN},
         r"--seeds '1,x': 'x' is not a seed",
+    ),
+    (
+        'train-seeds-empty',
+        ['train', '-c', 'cfgs/t8.yml', '--seeds', ''],
+        {'cfgs/t8.yml': GOOD_TRAIN},
+        r"--seeds '': '' is not a seed",
     ),
     (
         'train-seeds-repeated',

@@ -63,6 +63,23 @@ def check_model_path(path) -> Path:
     return path
 
 
+def saved_input_size(path) -> int | None:
+    """The number of inputs per event of a model saved as HDF5, read from its stored configuration without
+    TensorFlow (so a command can check its inputs before any work); None where that configuration is not there."""
+    import json
+
+    import h5py
+    import numpy as np
+
+    try:
+        with h5py.File(path, 'r') as f:
+            config = json.loads(f.attrs['model_config'])
+        shape = config['config']['layers'][0]['config']['batch_input_shape'][1:]
+        return int(np.prod(shape)) if shape and all(isinstance(d, int) for d in shape) else None
+    except (OSError, KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def load_model(path):
     """``keras.models.load_model`` with every QKeras object registered (no compilation needed).
 
