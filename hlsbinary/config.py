@@ -269,7 +269,7 @@ def _hls4ml_convert(config: dict, keras_model, output_dir: str, verbose: bool):
             return hls4ml.converters.convert_from_config(hls_config)
     except Exception as err:
         message = _first_line(err)
-        if message.startswith('ERROR: Unsupported layer type'):
+        if message.startswith(('ERROR: Unsupported layer type', 'Unsupported QKeras')):
             raise UnsupportedModelError(f'hls4ml cannot convert this model: {message.removeprefix("ERROR: ")}') from err
         raise
 
@@ -287,6 +287,10 @@ def convert(config_path: str | Path, compile: bool = False, force: bool = False,
     target = check_directory_target(config['OutputDir'], force, 'HLS project')  # before minutes of work
     keras_model = load_keras_model(config)
     check_layer_names(config, keras_model, str(config_path))
+    if config['Backend'] in ('VivadoBinary', 'VitisBinary'):
+        from hlsbinary.frontend.qkeras import check_hls4ml_parses_activations
+
+        check_hls4ml_parses_activations(keras_model)
     with publish_directory(target, force, 'HLS project') as staging:
         hls_model = _hls4ml_convert(config, keras_model, str(staging), verbose)
         hls_model.write()

@@ -111,6 +111,29 @@ def test_plugin_refuses_a_mixed_model_by_name_and_writes_nothing(tmp_path):
     assert not (tmp_path / 'prj').exists()
 
 
+@pytest.mark.parametrize(
+    'where, quantizer', [('layer', 'quantized_po2(4)'), ('layer', 'stochastic_ternary()'), ('inside', 'quantized_ulaw(4)')]
+)
+def test_activation_hls4ml_cannot_read_is_refused_by_name_through_the_cli(tmp_path, where, quantizer):
+    """hls4ml's parser rejects some QKeras activations with a bare "Unsupported QKeras activation": hlsbinary
+    convert refuses them first, one line naming the layer and the supported activations, exit 2, no project."""
+    inp = Input((8,), name='x')
+    x = QDense(6, kernel_quantizer=binary(), name='fc', activation=quantizer if where == 'inside' else None)(inp)
+    if where == 'layer':
+        x = QActivation(quantizer, name='odd_act')(x)
+    x = QDense(4, kernel_quantizer=binary(), name='fc2')(x)
+    Model(inp, x).save(tmp_path / 'm.h5')
+    (tmp_path / 'c.yml').write_text(f'KerasModel: {tmp_path / "m.h5"}\nOutputDir: {tmp_path / "prj"}\n')
+    result = subprocess.run(
+        [sys.executable, '-m', 'hlsbinary.cli', 'convert', '-c', tmp_path / 'c.yml'], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
+    layer = 'odd_act' if where == 'layer' else 'fc'
+    name = quantizer.split('(')[0]
+    assert f"layer '{layer}': the activation {name} cannot be converted" in result.stderr
+    assert 'supported: binary_tanh' in result.stderr and not (tmp_path / 'prj').exists()
+
+
 def _cli(*args):
     return subprocess.run(
         [sys.executable, '-m', 'hlsbinary.cli', *map(str, args)], check=True, capture_output=True, text=True

@@ -41,8 +41,21 @@ SUPPORTED_WEIGHT_QUANTIZERS = (
 )
 SUPPORTED_ACTIVATIONS = (
     'binary_tanh, ternary_tanh, binary(), ternary(threshold=...), quantized_relu(bits, integer[, negative_slope]), '
-    f'quantized_bits(bits, integer), or any monotone QKeras quantizer with at most {MAX_LEVELS} levels; linear '
-    '(no activation) at the end'
+    f'quantized_bits(bits, integer), quantized_tanh(bits), quantized_sigmoid(bits), with at most {MAX_LEVELS} '
+    'levels; linear (no activation) at the end'
+)
+# The activation quantizers hls4ml 1.3.0's QKeras parser reads (converters/keras/qkeras.py,
+# get_activation_quantizer; functions named *binary*/*ternary* too): the plugin folds only what reaches it.  The
+# emulator reads a Keras model directly and folds any monotone quantizer.
+HLS4ML_ACTIVATIONS = (
+    'quantized_relu',
+    'quantized_tanh',
+    'binary_tanh',
+    'ternary_tanh',
+    'quantized_sigmoid',
+    'quantized_bits',
+    'binary',
+    'ternary',
 )
 BATCHNORMS = ('BatchNormalization', 'QBatchNormalization')
 ACTIVATION_LAYERS = ('QActivation', 'Activation')
@@ -115,6 +128,29 @@ def _joins_block(activation) -> bool:
 def activation_of(layer):
     """The callable an activation layer applies (a QKeras quantizer or a Keras activation)."""
     return layer.quantizer if type(layer).__name__ == 'QActivation' else layer.activation
+
+
+def check_hls4ml_parses_activations(model) -> None:
+    """Refuse, naming the layer and the alternatives, a QKeras activation quantizer that hls4ml's parser rejects
+    (e.g. ``quantized_po2``, ``stochastic_ternary``), before hls4ml says only "Unsupported QKeras activation"."""
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == 'QActivation':
+            activation = layer.quantizer
+        elif kind in WEIGHT_LAYERS:
+            activation = getattr(layer, 'activation', None)
+        else:
+            continue
+        if not is_quantized_activation(activation):
+            continue
+        name = quantizer_name(activation)
+        is_function = not hasattr(activation, 'get_config')
+        if name in HLS4ML_ACTIVATIONS or (is_function and ('binary' in name or 'ternary' in name)):
+            continue
+        raise UnsupportedModelError(
+            f'layer {layer.name!r}: the activation {name} cannot be converted (hls4ml cannot read it); supported: '
+            f'{SUPPORTED_ACTIVATIONS}'
+        )
 
 
 def consumers(model, layer) -> list:
