@@ -45,8 +45,7 @@ SUPPORTED_ACTIVATIONS = (
     'levels; linear (no activation) at the end'
 )
 # The activation quantizers hls4ml 1.3.0's QKeras parser reads (converters/keras/qkeras.py,
-# get_activation_quantizer; functions named *binary*/*ternary* too): the plugin folds only what reaches it.  The
-# emulator reads a Keras model directly and folds any monotone quantizer.
+# get_activation_quantizer; functions named *binary*/*ternary* too): the plugin folds only what reaches it.
 HLS4ML_ACTIVATIONS = (
     'quantized_relu',
     'quantized_tanh',
