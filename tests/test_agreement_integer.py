@@ -5,7 +5,17 @@ import pytest
 
 tf = pytest.importorskip('tensorflow', reason='the agreement tests need the qkeras extra (TensorFlow + QKeras)')
 
-from qkeras import QActivation, QDense, binary, binary_tanh, quantized_bits, quantized_relu, ternary  # noqa: E402
+from qkeras import (  # noqa: E402
+    QActivation,
+    QDense,
+    binary,
+    binary_tanh,
+    quantized_bits,
+    quantized_relu,
+    quantized_sigmoid,
+    quantized_tanh,
+    ternary,
+)
 from tensorflow.keras.layers import BatchNormalization, Input  # noqa: E402
 from tensorflow.keras.models import Model  # noqa: E402
 
@@ -79,6 +89,8 @@ ACTIVATIONS = {
     'relu3': quantized_relu(3, 1),
     'leaky_relu': quantized_relu(3, 1, negative_slope=0.5),
     'bits3': quantized_bits(3, 1),
+    'tanh4': quantized_tanh(4),
+    'sigmoid4': quantized_sigmoid(4),
 }
 
 
