@@ -42,7 +42,15 @@ def _study(url: str):
 
 def _sweep(cwd: Path, url: str, **kw):
     cmd = [sys.executable, '-m', 'hlsbinary.cli', 'sweep', '-c', 'sweep.yml', '--storage', url, '--no-export']
-    return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    # Ctrl-C as in a terminal: a test run started in the background of a shell without job control inherits an
+    # ignored SIGINT (and Python then installs no KeyboardInterrupt handler), which a user's terminal does not have.
+    return subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint, **kw
+    )
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _stop_during_a_trial(proc, url: str, sig: int, timeout: float = 300):
