@@ -92,3 +92,31 @@ def test_kill_during_compilation_leaves_no_compiler_running(workspace):
     assert compilers and not (workspace / 'prj').exists()
     _rerun_cleans_up(workspace, '--compile')
     assert list((workspace / 'prj' / 'firmware').glob('myproject-*.so'))
+
+
+def test_reconverting_keeps_what_vivado_and_the_user_added(workspace):
+    """The issue's case end to end: a project converted, then Vivado's folder, a synthesis report and a user's note
+    added beside it; converting again refreshes hlsbinary's files and keeps theirs byte for byte; an hlsbinary file
+    the user edited makes the next conversion refuse (exit 2) rather than overwrite it."""
+    first = _convert(workspace)
+    assert first.communicate(timeout=600) and first.returncode == 0
+    prj = workspace / 'prj'
+    theirs = {
+        'myproject_prj/solution1/syn/report/myproject_csynth.rpt': 'Vivado synthesis\n',
+        'vivado_synth_results.txt': 'LUT 12345\n',
+        'my_notes.md': 'tuned by hand\n',
+    }
+    for rel, text in theirs.items():
+        (prj / rel).parent.mkdir(parents=True, exist_ok=True)
+        (prj / rel).write_text(text)
+    stale = prj / 'firmware' / 'parameters.h'
+    stale.write_bytes(stale.read_bytes())  # unchanged content: still hlsbinary's own
+    _rerun_cleans_up(workspace)
+    assert {rel: (prj / rel).read_text() for rel in theirs} == theirs
+    tcl = prj / 'build_prj.tcl'
+    tcl.write_text(tcl.read_text() + '# my change\n')
+    again = _convert(workspace)
+    _, err = again.communicate(timeout=600)
+    assert again.returncode == 2 and 'Traceback' not in err
+    assert 'build_prj.tcl' in err.strip().splitlines()[-1]
+    assert tcl.read_text().endswith('# my change\n') and {rel: (prj / rel).read_text() for rel in theirs} == theirs
