@@ -336,7 +336,7 @@ def _force(p: argparse.ArgumentParser, what: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from hlsbinary import __version__
-    from hlsbinary.parts import DEFAULT_PART
+    from hlsbinary.parts import DEFAULT_PART, IO_TYPES
 
     parser = argparse.ArgumentParser(
         prog='hlsbinary',
@@ -391,9 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--part', type=part_arg, default=DEFAULT_PART, help='FPGA part (with a model file)')
     p.add_argument('--clock-period', type=positive_float, default=5.0, help='clock period in ns (with a model file)')
     p.add_argument('--input-precision', type=precision_arg, default=None, help='input precision (default fixed<16,6>)')
-    p.add_argument(
-        '--io-type', choices=('io_parallel', 'io_stream'), default='io_parallel', help='interface (with a model file)'
-    )
+    p.add_argument('--io-type', choices=IO_TYPES, default='io_parallel', help='interface (with a model file)')
     p.add_argument('--json', default=None, help='also write the estimate as JSON to this file')
     _force(p, 'JSON file')
     p.set_defaults(func=_estimate)
@@ -427,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--clock-period', type=positive_float, default=5.0, help='clock period in ns for the estimates')
     p.add_argument(
         '--io-type',
-        choices=('io_parallel', 'io_stream'),
+        choices=IO_TYPES,
         default=None,
         help="interface for every model's estimate (default: each model's own, the IOType its training config "
         'recorded in the metrics .json beside it, io_parallel where none is recorded)',

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from hlsbinary.errors import ConfigError, InputError, UnsupportedModelError
-from hlsbinary.parts import DEFAULT_PART, device_of, unknown_part_message
+from hlsbinary.parts import DEFAULT_PART, IO_TYPES, device_of, unknown_part_message
 from hlsbinary.validate import (
     Invalid,
     Key,
@@ -181,7 +181,7 @@ def convert_schema(where: str) -> dict[str, Key]:
         'Board': Key('board name (VivadoAccelerator backend)', string()),
         'ClockPeriod': Key('clock period in ns', number(0, 1000, open_min=True), 5),
         'ClockUncertainty': Key("clock uncertainty in percent of the period, e.g. '12.5%'", _percentage, '12.5%'),
-        'IOType': Key('io_parallel (arrays) or io_stream (streams)', choice(('io_parallel', 'io_stream')), 'io_parallel'),
+        'IOType': Key('io_parallel (arrays) or io_stream (streams)', choice(IO_TYPES), 'io_parallel'),
         'HLSConfig': Key(
             'hls4ml layer configuration (Model, LayerName, LayerType)', mapping(hls_schema(where), f'{where}: HLSConfig')
         ),

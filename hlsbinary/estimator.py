@@ -64,7 +64,7 @@ import numpy as np
 
 from hlsbinary.ir import AffineStage, Encoding, IntegerLayer, Network, Pool, ThresholdStage
 from hlsbinary.kernel import csd_digits, digit_planes, output_type, plan
-from hlsbinary.parts import DEFAULT_PART, PARTS, Part, find_part
+from hlsbinary.parts import DEFAULT_PART, IO_TYPES, PARTS, Part, find_part
 
 # Delays in ns on UltraScale+ (-2 speed grade), as HLS schedules them: a LUT level plus routing, and the carry chain
 # (module docstring: where they come from).
@@ -354,7 +354,7 @@ def estimate_network(
     """
     if clock_period <= 0:
         raise ValueError(f'clock_period must be positive (ns), got {clock_period}')
-    if io_type not in ('io_parallel', 'io_stream'):
+    if io_type not in IO_TYPES:
         raise ValueError(f"io_type must be 'io_parallel' or 'io_stream', got {io_type!r}")
     budget = clock_period * (1.0 - clock_uncertainty)
     if io_type == 'io_stream':

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hlsbinary.files import check_directory_target, publish_directory
+from hlsbinary.parts import IO_TYPES
 
 ONE_VS_REST = (
     'ROC curves are one class against the rest: signal = the jets (or images) of that class, background = all '
@@ -581,7 +582,7 @@ def recorded_io_type(path: str | Path) -> str:
         value = json.loads(metrics.read_text()).get('io_type')
     except (OSError, ValueError, AttributeError):
         return 'io_parallel'
-    return value if value in ('io_parallel', 'io_stream') else 'io_parallel'
+    return value if value in IO_TYPES else 'io_parallel'
 
 
 DEFAULT_INPUT_PRECISION = {'jets': 'fixed<16,6>', 'jet_constituents': 'fixed<16,6>', 'mnist': 'ufixed<8,0>'}

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hlsbinary.files import check_file_targets, publish_files
+from hlsbinary.parts import IO_TYPES
 from hlsbinary.validate import (
     REQUIRED,
     Invalid,
@@ -68,7 +69,7 @@ TRAIN_SCHEMA = {
     'InputPrecision': Key('firmware input precision for the emulated metrics (default: per data set)', _precision),
     'IOType': Key(
         'the interface the model is meant for, recorded in its metrics .json (hlsbinary report estimates it so)',
-        choice(('io_parallel', 'io_stream'), case_insensitive=False),
+        choice(IO_TYPES, case_insensitive=False),
         'io_parallel',
     ),
 }

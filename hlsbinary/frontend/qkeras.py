@@ -133,13 +133,9 @@ def check_hls4ml_parses_activations(model) -> None:
     """Refuse, naming the layer and the alternatives, a QKeras activation quantizer that hls4ml's parser rejects
     (e.g. ``quantized_po2``, ``stochastic_ternary``), before hls4ml says only "Unsupported QKeras activation"."""
     for layer in model.layers:
-        kind = type(layer).__name__
-        if kind == 'QActivation':
-            activation = layer.quantizer
-        elif kind in WEIGHT_LAYERS:
-            activation = getattr(layer, 'activation', None)
-        else:
+        if type(layer).__name__ not in ('QActivation', *WEIGHT_LAYERS):
             continue
+        activation = activation_of(layer)
         if not is_quantized_activation(activation):
             continue
         name = quantizer_name(activation)
